@@ -36,7 +36,7 @@ bench: $(STAMP)
 # Rebuild the shipped default model from the project's seed data (+ permitted public data
 # in ../shared/data when present). Output: models/default/<version>/.
 model: $(STAMP)
-	$(BIN)/python -m voc.build_default
+	$(BIN)/python scripts/build_default_model.py
 
 sample:
 	$(PYTHON) data/make_sample.py

@@ -1,3 +1,86 @@
-"""voc — offline multilingual Voice-of-Customer analysis."""
+"""voc — offline multilingual Voice-of-Customer analysis.
+
+Quick start::
+
+    import voc
+    df = voc.read_feedback("survey.csv")
+    result = voc.Analyzer.load("default").analyze(df)
+    result.documents, result.mentions
+
+Public names are imported lazily, so ``import voc`` is cheap and never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "read_feedback": "voc.io",
+    "write_table": "voc.io",
+    "ColumnMapping": "voc.schema",
+    "infer_mapping": "voc.schema",
+    "validate": "voc.schema",
+    "ValidationReport": "voc.schema",
+    "Analyzer": "voc.pipeline",
+    "AnalysisResult": "voc.pipeline",
+    "AnalyzerSettings": "voc.pipeline",
+    "classify": "voc.pipeline",
+    "Taxonomy": "voc.taxonomy",
+    "Theme": "voc.taxonomy",
+    "ThemeClassifier": "voc.themes",
+    "SentimentClassifier": "voc.sentiment",
+    "get_embedder": "voc.embeddings",
+    "VocError": "voc.errors",
+    "InputFileError": "voc.errors",
+    "ValidationError": "voc.errors",
+    "ModelError": "voc.errors",
+}
+
+__all__ = [
+    "AnalysisResult",
+    "Analyzer",
+    "AnalyzerSettings",
+    "ColumnMapping",
+    "InputFileError",
+    "ModelError",
+    "SentimentClassifier",
+    "Taxonomy",
+    "Theme",
+    "ThemeClassifier",
+    "ValidationError",
+    "ValidationReport",
+    "VocError",
+    "__version__",
+    "classify",
+    "get_embedder",
+    "infer_mapping",
+    "read_feedback",
+    "validate",
+    "write_table",
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from voc.embeddings import get_embedder
+    from voc.errors import InputFileError, ModelError, ValidationError, VocError
+    from voc.io import read_feedback, write_table
+    from voc.pipeline import AnalysisResult, Analyzer, AnalyzerSettings, classify
+    from voc.schema import ColumnMapping, ValidationReport, infer_mapping, validate
+    from voc.sentiment import SentimentClassifier
+    from voc.taxonomy import Taxonomy, Theme
+    from voc.themes import ThemeClassifier
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'voc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

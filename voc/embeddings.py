@@ -151,48 +151,28 @@ class E5Embedder:
 
 
 class TfidfEmbedder:
-    """Hashed character n-gram TF-IDF: lexical, language-agnostic, needs no model weights.
+    """Hashed character 2–4-gram TF-IDF as a dense backend (lexical; any language).
 
-    Character 2–4-grams (within word boundaries) are hashed into ``dim`` buckets, term
-    frequencies are sublinear (1 + log tf) and weighted by an inverse document frequency per
-    bucket. Before :meth:`fit` the IDF is uniform (plain hashed TF); ``fit`` learns it from a
-    corpus and ``idf_`` can be saved with a model.
+    Wraps :class:`voc.features.LexicalFeatures` with ``dim`` buckets. Before :meth:`fit` the
+    IDF is uniform (plain hashed sublinear TF); ``fit`` learns it from a corpus.
     """
 
     name = "tfidf-v1"
     dim = 4096
 
     def __init__(self, idf: np.ndarray | None = None) -> None:
-        self.idf_ = None if idf is None else np.asarray(idf, dtype=np.float32)
+        from voc.features import LexicalFeatures
 
-    def _vectorizer(self) -> object:
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        return HashingVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 4),
-            n_features=self.dim,
-            alternate_sign=False,
-            norm=None,
-            lowercase=True,
-        )
+        self._features = LexicalFeatures(n_features=self.dim, weight=1.0, idf=idf)
 
     def fit(self, texts: Sequence[str]) -> TfidfEmbedder:
-        counts = self._vectorizer().transform(list(texts))  # type: ignore[attr-defined]
-        df = np.bincount(counts.nonzero()[1], minlength=self.dim)
-        n = counts.shape[0]
-        self.idf_ = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
+        self._features.fit(texts)
         return self
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        counts = self._vectorizer().transform(list(texts))  # type: ignore[attr-defined]
-        counts.data = 1.0 + np.log(counts.data)
-        dense = counts.toarray().astype(np.float32)
-        if self.idf_ is not None:
-            dense *= self.idf_
-        return _normalise(dense)
+        return _normalise(self._features.transform(texts).toarray())
 
 
 _BACKENDS: dict[str, Callable[[], Embedder]] = {

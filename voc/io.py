@@ -25,7 +25,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,15 @@ __all__ = [
 ]
 
 SUPPORTED_INPUT = (
-    ".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".parquet"
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".xlsx",
+    ".xlsm",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".parquet",
 )
 SUPPORTED_OUTPUT = (".csv", ".tsv", ".xlsx", ".parquet", ".json", ".jsonl")
 
@@ -136,10 +144,17 @@ def _trim_to_line(sample: bytes) -> bytes:
     return sample[: cut + 1] if cut > 0 else sample
 
 
+_CYRILLIC_LETTERS = frozenset(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯіїєґўІЇЄҐЎ"
+)
+_CYRILLIC_VOWELS = frozenset("аеёиоуыэюяіїєАЕЁИОУЫЭЮЯІЇЄ")
+_COMMON_SYMBOLS = frozenset("«»“”„‘’‚–—…°№•·§©®™€±×÷\xa0")
+
+
 def _plausibility(text: str, encoding: str) -> float:
-    """Share (0..1) of non-ASCII content in ``text`` that looks like real writing in the script
-    the encoding is for: Cyrillic words for cp1251, common Chinese characters for gb18030,
-    accented letters inside Latin words for cp1252/latin-1."""
+    """Share (0..1) of the non-ASCII content of ``text`` that looks like real writing for the
+    encoding: Russian/Ukrainian words for cp1251, common Chinese characters for gb18030,
+    accented letters inside Latin words for cp1252/latin-1, and common punctuation."""
     if encoding == "gb18030":
         chars = [c for c in text if ord(c) > 0x7F]
         if not chars:
@@ -155,17 +170,22 @@ def _plausibility(text: str, encoding: str) -> float:
             good += 0xA1 <= lead <= 0xA3 or 0xB0 <= lead <= 0xD7
         return good / len(chars)
     words = [w for w in re.findall(r"[^\W\d_]+", text) if not w.isascii()]
-    if not words:
+    symbols = [c for c in re.sub(r"[^\W\d_]+", "", text) if ord(c) > 0x7F]
+    if not words and not symbols:
         return 0.0
-    good = 0
+    good = sum(c in _COMMON_SYMBOLS for c in symbols)
     for w in words:
         cased = w.islower() or w.isupper() or w.istitle()
         if encoding == "cp1251":
-            good += cased and all("\u0400" <= c <= "\u04ff" for c in w)
+            good += (
+                cased
+                and all(c in _CYRILLIC_LETTERS for c in w)
+                and (len(w) < 3 or any(c in _CYRILLIC_VOWELS for c in w))
+            )
         else:  # cp1252 / latin-1: accented letters inside otherwise ASCII Latin words
             latin = all(ord(c) < 0x250 for c in w)
             good += cased and latin and (len(w) <= 2 or any(c.isascii() for c in w))
-    return good / len(words)
+    return good / (len(words) + len(symbols))
 
 
 def sniff_encoding(raw: bytes) -> str:
@@ -186,15 +206,13 @@ def sniff_encoding(raw: bytes) -> str:
     utf16 = _utf16_without_bom(sample)
     if utf16:
         return utf16
-    if b"\x00" in sample or b"\x00" in raw:
-        return _raise_binary_nul(raw)
+    if b"\x00" in raw:
+        _raise_binary_nul(raw)
     if _is_valid_utf8(raw):
         return "utf-8"
-    # Sample the start and the region around the first non-ASCII byte.
-    first_high = next((i for i, b in enumerate(sample) if b > 0x7F), None)
-    if first_high is None:
-        match = re.search(rb"[\x80-\xff]", raw)
-        first_high = match.start() if match else 0
+    # Judge the text around the first non-ASCII byte (a 64 KiB region cut at line ends).
+    match = re.search(rb"[\x80-\xff]", raw)
+    first_high = match.start() if match else 0
     start = max(0, first_high - 1024)
     start = raw.rfind(b"\n", 0, start) + 1 if start else 0
     region = _trim_to_line(raw[start : start + _SAMPLE_BYTES]) or raw[start:]
@@ -206,28 +224,32 @@ def sniff_encoding(raw: bytes) -> str:
         except UnicodeDecodeError:
             continue
         scores.append((_plausibility(text, enc), -priority, enc))
-    if not scores:
-        return "latin-1"
-    return max(scores)[2]
+    best = max(scores, default=(0.0, 0, western))
+    # latin-1/cp1252 is the last resort: used unless another encoding gives plausible text.
+    return best[2] if best[0] >= 0.5 else western
 
 
-def _raise_binary_nul(raw: bytes) -> str:
+def _raise_binary_nul(raw: bytes) -> NoReturn:
     n = raw.count(b"\x00")
     raise _binary_error(f"binary data ({n:,} NUL bytes, which text files do not contain)")
+
+
+def _codec_name(encoding: str) -> str:
+    """Python's canonical name of an encoding ("UTF8" -> "utf-8")."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputFileError(
+            expected="a known text encoding such as utf-8, cp1251, gb18030 or latin-1",
+            found=f"the unknown encoding {encoding!r}",
+            fix="pass a valid encoding name, or none at all to have it detected",
+        ) from None
 
 
 def _decode_text(raw: bytes, encoding: str | None) -> tuple[str, str]:
     """Decode a whole text file; returns (text without BOM, encoding used)."""
     enc = encoding or sniff_encoding(raw)
-    try:
-        codecs.lookup(enc)
-    except LookupError:
-        raise InputFileError(
-            expected="a known text encoding such as utf-8, cp1251, gb18030 or latin-1",
-            found=f"the unknown encoding {enc!r}",
-            fix="pass a valid encoding name, or none at all to have it detected",
-        ) from None
-    wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+    wide = _codec_name(enc).startswith(("utf-16", "utf-32"))
     if encoding is not None and not wide and b"\x00" in raw:
         _raise_binary_nul(raw)
     try:
@@ -240,10 +262,15 @@ def _decode_text(raw: bytes, encoding: str | None) -> tuple[str, str]:
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    sample = text[:_SAMPLE_BYTES]
-    if sample and len(_CONTROL_RE.findall(sample)) / len(sample) > 0.01:
+    if _looks_binary(text):
         raise _binary_error(f"binary data (control characters when read as {enc} text)")
     return text, enc
+
+
+def _looks_binary(text: str) -> bool:
+    """More than 1 % control characters (other than TAB/CR/LF/FF) in the first 64 KiB."""
+    sample = text[:_SAMPLE_BYTES]
+    return bool(sample) and len(_CONTROL_RE.findall(sample)) > 0.01 * len(sample)
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,12 +321,15 @@ def _describe_content(raw: bytes) -> tuple[str, str, str]:
         if raw.startswith(magic):
             return "binary", desc, fix
     try:
-        text, _ = _decode_text(raw[: 4 * _SAMPLE_BYTES], None)
+        head = raw if len(raw) <= 4 * _SAMPLE_BYTES else _trim_to_line(raw[: 4 * _SAMPLE_BYTES])
+        text, _ = _decode_text(head, None)
     except InputFileError:
         return "binary", "binary data", "choose the data file (CSV, XLSX, JSON or Parquet)"
     if not text.strip():
         return "empty", "an empty file", "export the data again"
-    as_json = _looks_like_json(text if len(raw) <= 4 * _SAMPLE_BYTES else text[:_SAMPLE_BYTES])
+    as_json = _looks_like_json(text)
+    if as_json is None and text.lstrip().startswith("["):
+        as_json = "json"  # a large array cut off by the sample
     if as_json == "json":
         return "json", "JSON text", "rename the file to .json"
     if as_json == "jsonl":
@@ -348,7 +378,16 @@ def _load_source(
         return bytes(source), filename, filename
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).expanduser()
-        if not path.exists():
+        try:
+            exists = path.exists()
+        except OSError as exc:  # e.g. a name too long: someone passed file content as a path
+            raise InputFileError(
+                expected="the path of a feedback file",
+                found=f"a string that is not a usable path ({exc.strerror}): {str(source)[:60]!r}",
+                fix="pass the file path; to read text you already have, pass it as bytes "
+                "with filename='data.csv'",
+            ) from None
+        if not exists:
             parent = path.parent if str(path.parent) else Path(".")
             near = sorted(p.name for p in parent.glob("*") if p.suffix.lower() in SUPPORTED_INPUT)
             listing = f" Files there: {', '.join(near[:10])}." if near else ""
@@ -584,10 +623,8 @@ def _read_exact(
         too_long: list[tuple[int, int, int]] = []
         too_short: list[tuple[int, int, int]] = []
         last_line = reader.line_num
-        last_start = last_line
         for rec in reader:
             start, last_line = last_line + 1, reader.line_num
-            last_start = start
             k = len(rec)
             if k != n:
                 if k == 0:
@@ -607,19 +644,6 @@ def _read_exact(
         ) from None
     finally:
         csv.field_size_limit(old_limit)
-    unclosed_quote = (
-        rows
-        and last_line > last_start
-        and buf.count(b'"') % 2 == 1
-        and not buf.rstrip(b"\r\n").endswith(b'"')
-    )
-    if unclosed_quote:
-        raise InputFileError(
-            expected="every quoted field to end with a closing quote (\")",
-            found=f"a quoted field that starts on line {last_start:,} and never ends, so the "
-            f"rest of the file ({last_line - last_start + 1:,} lines) would be one value",
-            fix=f"add the missing closing quote near line {last_start:,}",
-        )
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(n)]
     frame = pd.DataFrame(
         {f"c{i}": pd.array(list(col), dtype="str") for i, col in enumerate(columns)},
@@ -628,6 +652,27 @@ def _read_exact(
     for c in frame.columns:
         frame[c] = frame[c].where(frame[c] != "")
     return frame, too_long, too_short
+
+
+def _check_unclosed_quote(frame: pd.DataFrame, data: bytes | memoryview) -> None:
+    """Raise when a quote opened in the last row is never closed: the parsers then silently
+    swallow the rest of the file into one field."""
+    if frame.empty:
+        return
+    last = frame.iloc[-1].dropna()
+    if last.empty or "\n" not in str(last.iloc[-1]):
+        return
+    arr = np.frombuffer(data, dtype=np.uint8)
+    tail = bytes(data[-64:]).rstrip(b"\r\n")
+    if np.count_nonzero(arr == ord('"')) % 2 == 1 and not tail.endswith(b'"'):
+        value = str(last.iloc[-1])
+        column = list(frame.columns).index(last.index[-1]) + 1
+        raise InputFileError(
+            expected='every quoted field to end with a closing quote (")',
+            found=f"a quoted field in row {len(frame) + 1:,} (column {column}) that "
+            f"never ends, so the rest of the file became one value starting {value[:40]!r}",
+            fix="add the missing closing quote in that row, or re-export the file",
+        )
 
 
 def _ragged_problems(
@@ -685,31 +730,26 @@ def _read_delimited(
             fix="pass a single character, or no delimiter to have it detected",
         )
     enc = encoding or sniff_encoding(raw)
-    data: bytes | memoryview
+    data: bytes | memoryview  # the file as UTF-8 without BOM, what both parsers read
     validated = encoding is None and enc == "utf-8"  # sniff_encoding checked the whole file
-    if codecs.lookup(enc).name == "utf-8" and (validated or _is_valid_utf8(raw)):
-        data = memoryview(raw)[3:] if raw.startswith(codecs.BOM_UTF8) else memoryview(raw)
-        sample_bytes = bytes(data[: 4 * _SAMPLE_BYTES])
-        sample = sample_bytes.decode("utf-8", errors="ignore")
-        if sample_bytes and len(_CONTROL_RE.findall(sample[:_SAMPLE_BYTES])) > 0.01 * min(
-            len(sample), _SAMPLE_BYTES
-        ):
-            raise _binary_error("binary data (control characters in the text)")
-        if b"\x00" in sample_bytes:
+    if _codec_name(enc) in ("utf-8", "utf-8-sig") and (validated or _is_valid_utf8(raw)):
+        # UTF-8 already: parse the original bytes without decoding the whole file.
+        if b"\x00" in raw:
             _raise_binary_nul(raw)
+        data = memoryview(raw)[3:] if raw.startswith(codecs.BOM_UTF8) else memoryview(raw)
+        sample = bytes(data[:_HEADER_SAMPLE_BYTES]).decode("utf-8", errors="ignore")
+        if _looks_binary(sample):
+            raise _binary_error("binary data (control characters in the text)")
     else:
         text, enc = _decode_text(raw, enc)
         data = text.encode("utf-8")
-        sample = text[: 4 * _SAMPLE_BYTES]
+        sample = text[:_HEADER_SAMPLE_BYTES]
         del text
     if not sample.strip():
         raise _empty_error("an empty file (no text, only whitespace or a byte-order mark)")
     default = "\t" if fmt == "tsv" else ","
     delim = delimiter or _sniff_delimiter(_head_for_sniffing(sample), default=default)
-    header_sample = sample if len(sample) >= _HEADER_SAMPLE_BYTES else bytes(
-        data[:_HEADER_SAMPLE_BYTES]
-    ).decode("utf-8", errors="ignore")
-    header_raw = _first_record(header_sample, delim)
+    header_raw = _first_record(sample, delim)
     names, unnamed, problems = _make_header(list(header_raw))
     n = len(names)
 
@@ -717,6 +757,7 @@ def _read_delimited(
     if frame is None:
         frame, too_long, too_short = _read_exact(data, delim)
         problems += _ragged_problems(too_long, too_short, n, delim)
+    _check_unclosed_quote(frame, data)
     frame.columns = names
     frame = _drop_empty_unnamed(frame, unnamed)
     info = {"encoding": enc, "delimiter": delim}
@@ -734,7 +775,8 @@ def _head_for_sniffing(sample: str) -> str:
 def _drop_empty_unnamed(frame: pd.DataFrame, unnamed: list[bool]) -> pd.DataFrame:
     """Drop columns without a header name that hold no values (e.g. a trailing delimiter)."""
     drop = [
-        c for c, is_unnamed in zip(frame.columns, unnamed, strict=True)
+        c
+        for c, is_unnamed in zip(frame.columns, unnamed, strict=True)
         if is_unnamed and frame[c].isna().all()
     ]
     return frame.drop(columns=drop) if drop else frame
@@ -783,7 +825,7 @@ def _read_xlsx(
                 )
             chosen = matches[0]
         try:
-            grid = book.parse(chosen, header=None, dtype=object)
+            grid = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object)
         except Exception as exc:
             raise _library_error(
                 f"a readable sheet {chosen!r}", exc, "open the file in Excel and save it again"
@@ -1168,7 +1210,8 @@ def write_table(
     """Write ``df`` to ``path`` in the format named by its extension, atomically.
 
     Formats: ``.csv`` / ``.tsv`` (UTF-8 without BOM, ``\\n`` line ends, no index), ``.xlsx``
-    (one sheet "data"; strings are always stored as text, never as formulas), ``.parquet``,
+    (one sheet "data"; strings are always stored as text, never as formulas; XML turns a
+    carriage return inside a cell into a line feed), ``.parquet``,
     ``.jsonl`` and ``.json`` (records, UTF-8, ISO dates). The data goes to a temporary file in
     the same directory that then replaces ``path``, so an existing file is never left
     half-written. Missing parent directories are created.

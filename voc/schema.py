@@ -415,6 +415,11 @@ def _fits_role(role: str, f: _Features, *, lenient: bool) -> bool:
     return lenient or f.mean_len <= 60
 
 
+def _complete_and_unique(s: pd.Series) -> bool:
+    """Whether every cell has a value and no two values are equal (as id strings)."""
+    return not _missing_mask(s).any() and bool(_doc_id_strings(s).is_unique)
+
+
 def _closest_column(name: str, columns: Sequence[str]) -> str | None:
     """The column most similar to ``name`` (case/space-insensitive first, then difflib)."""
     norm = _normalize_header(name)
@@ -455,7 +460,10 @@ def infer_mapping(
     are then inferred from content: ``text`` = the textual column with the longest mean length
     (>= 10 characters, mostly non-numeric); ``score`` = a whole-number column within 0..10;
     ``date`` = a non-numeric column whose values parse as dates (>= 90 %); ``id`` = a column whose
-    values are all present, unique and without spaces. Each column gets at most one role.
+    values are all present, unique and without spaces. Each column gets at most one role. An
+    inferred id column must always be complete and unique (a repeating "Customer ID" is left
+    unmapped so rows are numbered); an id given in ``overrides`` is taken as is and checked by
+    :func:`validate`.
 
     Args:
         df: the raw table (e.g. from :func:`voc.io.read_feedback`).
@@ -494,6 +502,8 @@ def infer_mapping(
             if m is None:
                 continue
             strength, specificity = m
+            if role == "id" and not _complete_and_unique(df[col]):
+                continue  # e.g. a repeating "Customer ID": rows are numbered instead
             if _fits_role(role, features(col), lenient=strength >= 3):
                 candidates.append(((strength, specificity, -r_idx, -pos), role, col))
     for _, role, col in sorted(candidates, key=lambda c: c[0], reverse=True):
@@ -549,8 +559,7 @@ def infer_mapping(
                 f.n_nonempty
                 and (f.is_textual or integer_like)
                 and f.wordy_share < 0.1
-                and not _missing_mask(s).any()
-                and s.is_unique
+                and _complete_and_unique(s)
             ):
                 assigned["id"] = col
                 used.add(col)
@@ -638,12 +647,15 @@ def parse_scores(values: pd.Series) -> pd.Series:
         return pd.Series(np.nan, index=values.index, dtype="float64")
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.astype("float64")
-    st = _as_str(values).str.strip()
+    # Scores repeat a lot: parse each distinct string once.
+    codes, uniques = pd.factorize(_as_str(values).str.strip())
+    st = pd.Series(uniques, dtype="str")
     nums = pd.to_numeric(st, errors="coerce").astype("float64")
     comma = nums.isna() & st.str.fullmatch(r"[+-]?\d+,\d+").fillna(False).astype(bool)
     if comma.any():
         nums[comma] = pd.to_numeric(st[comma].str.replace(",", ".", regex=False), errors="coerce")
-    return nums.where(np.isfinite(nums))
+    parsed = np.append(nums.where(np.isfinite(nums)).to_numpy(dtype="float64"), np.nan)
+    return pd.Series(parsed[codes], index=values.index, dtype="float64")
 
 
 def infer_score_scale(values: pd.Series) -> ScoreScale:
@@ -673,7 +685,8 @@ _DMY_RE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{2,4})\b")
 _DATEISH_RE = r"^(?=.*\d).{4,40}$"
 _TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S")
 _DAYFIRST_FORMATS = tuple(
-    d + t for d in ("%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y")
+    d + t
+    for d in ("%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y")
     for t in _TIME_SUFFIXES
 )
 _MONTHFIRST_FORMATS = tuple(
@@ -754,6 +767,11 @@ def _parse_date_strings(uniq: pd.Series) -> tuple[pd.Series, _DateOrder]:
 
 
 def _parse_dates_with_order(values: pd.Series) -> tuple[pd.Series, _DateOrder]:
+    parsed, order = _parse_dates_positional(values.reset_index(drop=True))
+    return parsed.set_axis(values.index), order
+
+
+def _parse_dates_positional(values: pd.Series) -> tuple[pd.Series, _DateOrder]:
     no_order = _DateOrder(dayfirst=False, ambiguous_example=None)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return _to_datetime(values), no_order
@@ -799,10 +817,13 @@ def is_meaningful_text(s: pd.Series) -> pd.Series:
     only (``"-"``, ``"."``, ``"—"``, ``"123"``, emoji only) and placeholders such as ``n/a``,
     ``none``, ``null``, ``nan``. Returns a bool Series aligned with ``s``.
     """
-    st = _as_str(s)
-    has_letter = st.str.contains(r"[^\W\d_]", regex=True).fillna(False).astype(bool)
-    placeholder = st.str.strip().str.lower().isin(_PLACEHOLDER_TEXTS).fillna(False).astype(bool)
-    return (has_letter & ~placeholder).astype(bool)
+    st = _as_str(s).reset_index(drop=True)
+    meaningful = st.str.contains(r"[^\W\d_]", regex=True).fillna(False).astype(bool)
+    short = meaningful & (st.str.len() <= 12).fillna(False).astype(bool)  # placeholders are short
+    if short.any():
+        placeholder = st[short].str.strip().str.lower().isin(_PLACEHOLDER_TEXTS)
+        meaningful[placeholder.index[placeholder.to_numpy(dtype=bool)]] = False
+    return meaningful.set_axis(s.index)
 
 
 # --------------------------------------------------------------------------------------------
@@ -884,9 +905,7 @@ class ValidationReport:
                 "severity": [p.severity for p in self.problems],
                 "column": [p.column for p in self.problems],
                 "n_rows": [len(p.rows) for p in self.problems],
-                "rows": [
-                    format_rows(p.rows, limit=1000) if p.rows else "" for p in self.problems
-                ],
+                "rows": [format_rows(p.rows, limit=1000) if p.rows else "" for p in self.problems],
                 "message": [p.message for p in self.problems],
             },
             columns=["kind", "severity", "column", "n_rows", "rows", "message"],

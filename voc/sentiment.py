@@ -19,10 +19,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
 from voc.errors import VocError
+from voc.features import as_matrix
 
 NEGATIVE, NEUTRAL, POSITIVE, MIXED = "negative", "neutral", "positive", "mixed"
 SENTIMENT_CLASSES = (NEGATIVE, NEUTRAL, POSITIVE)
 SENTIMENT_LABELS = (NEGATIVE, NEUTRAL, POSITIVE, MIXED)
+
 
 
 class SentimentClassifier(ClassifierMixin, BaseEstimator):
@@ -49,7 +51,7 @@ class SentimentClassifier(ClassifierMixin, BaseEstimator):
         self, X: np.ndarray, y: Sequence[str], sample_weight: np.ndarray | None = None
     ) -> SentimentClassifier:
         """Fit on embeddings (n, d) and labels from ``negative, neutral, positive``."""
-        X = np.asarray(X, dtype=np.float64)
+        X = as_matrix(X)
         y_arr = np.asarray(list(y), dtype=object)
         bad = sorted({str(v) for v in y_arr} - set(SENTIMENT_CLASSES))
         if bad:
@@ -90,7 +92,7 @@ class SentimentClassifier(ClassifierMixin, BaseEstimator):
                 expected="a fitted SentimentClassifier", found="an unfitted one",
                 fix="call fit() first or load a trained model",
             )
-        X = np.asarray(X, dtype=np.float64)
+        X = as_matrix(X)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise VocError(
                 expected=f"embeddings of shape (n, {self.n_features_in_})",

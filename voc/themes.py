@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from voc.errors import VocError
+from voc.features import as_matrix
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -65,6 +66,7 @@ def labels_to_indicator(y: Iterable[Iterable[str]], classes: Sequence[str]) -> n
                 )
             out[i, index[label]] = 1
     return out
+
 
 
 class ThemeClassifier(ClassifierMixin, BaseEstimator):
@@ -117,7 +119,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
         Rows with no label are negatives for every theme ("no theme" examples).
         """
-        X = np.asarray(X, dtype=np.float64)
+        X = as_matrix(X)
         if isinstance(y, np.ndarray) and y.ndim == 2:
             if self.classes is None:
                 raise VocError(
@@ -177,7 +179,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 expected="a fitted ThemeClassifier", found="an unfitted one",
                 fix="call fit() first or load a trained model",
             )
-        X = np.asarray(X, dtype=np.float64)
+        X = as_matrix(X)
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise VocError(
                 expected=f"embeddings of shape (n, {self.n_features_in_})",
