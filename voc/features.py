@@ -38,7 +38,10 @@ class LexicalFeatures:
         )
 
     def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        counts = self._vectorizer.transform(list(texts)).tocsr()
+        texts = list(texts)
+        if not texts:  # HashingVectorizer cannot transform an empty list
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
+        counts = self._vectorizer.transform(texts).tocsr()
         counts.data = 1.0 + np.log(counts.data)
         return counts
 
@@ -52,6 +55,8 @@ class LexicalFeatures:
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Sparse (n, n_features) float32 rows of L2 norm ``weight`` (0 for empty text)."""
         counts = self._counts(texts)
+        if counts.shape[0] == 0:
+            return counts
         if self.idf_ is not None:
             counts = counts @ sp.diags(self.idf_)
         rows = normalize(counts, norm="l2", copy=False)

@@ -130,7 +130,9 @@ def load_model_files(name_or_path: str | os.PathLike[str] = "default") -> ModelF
             found=f"format version {version!r} (written by voc {meta.get('voc_version')})",
             fix="upgrade voc to the version that wrote this model",
         )
-    files = meta.get("files", {})
+    files = meta.get("files")
+    if not isinstance(files, dict):
+        files = {}
     for name in (WEIGHTS_FILE, TAXONOMY_FILE):
         fpath = path / name
         if not fpath.is_file():
@@ -221,10 +223,14 @@ def set_latest_version(model_root: str | os.PathLike[str], version: str) -> None
             fix="run `voc models list` to see the saved versions",
         )
     fd, tmp = tempfile.mkstemp(prefix=".LATEST.", dir=root)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(version + "\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, root / LATEST_FILE)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(version + "\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, root / LATEST_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def list_versions(model_root: str | os.PathLike[str]) -> list[str]:

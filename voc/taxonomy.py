@@ -107,8 +107,12 @@ class Taxonomy:
         return {t.id: t.name for t in self.themes}
 
     def with_theme(self, theme: Theme) -> Taxonomy:
-        """A copy with ``theme`` added (or replacing the theme with the same id)."""
-        themes = [t for t in self.themes if t.id != theme.id] + [theme]
+        """A copy with ``theme`` added at the end (or replacing, in place, the theme with the
+        same id)."""
+        if theme.id in self:
+            themes = [theme if t.id == theme.id else t for t in self.themes]
+        else:
+            themes = [*self.themes, theme]
         return replace(self, themes=tuple(themes))
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,7 +132,7 @@ class Taxonomy:
             )
         themes = []
         for i, raw in enumerate(data["themes"]):
-            if not isinstance(raw, Mapping) or "id" not in raw:
+            if not isinstance(raw, Mapping) or raw.get("id") is None:
                 raise VocError(
                     expected=f"theme #{i + 1} in {source} to be a mapping with an 'id'",
                     found=repr(raw)[:80],
@@ -141,6 +145,13 @@ class Taxonomy:
                     found=type(examples).__name__,
                     fix="write examples as  examples: {en: [...], ru: [...]}",
                 )
+            for lang, phrases in examples.items():
+                if not isinstance(phrases, list | tuple):
+                    raise VocError(
+                        expected=f"examples[{lang!r}] of theme {raw['id']!r} as a list of phrases",
+                        found=repr(phrases)[:80],
+                        fix=f"write each example on its own '- ' line under '{lang}:'",
+                    )
             themes.append(
                 Theme(
                     id=str(raw["id"]),

@@ -129,8 +129,15 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
                 )
             Y = (y > 0).astype(np.int8)
             classes = list(self.classes)
+            if Y.shape[1] != len(classes):
+                raise VocError(
+                    expected=f"a 0/1 matrix with one column per class ({len(classes)})",
+                    found=f"{Y.shape[1]} columns",
+                    fix="pass classes=[...] in the same column order as y",
+                )
         else:
-            label_lists = [list(labels) for labels in y]
+            # a bare string is one label, not a sequence of one-letter labels
+            label_lists = [[labels] if isinstance(labels, str) else list(labels) for labels in y]
             classes = (
                 list(self.classes)
                 if self.classes is not None
@@ -205,7 +212,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     # ---- persistence (no pickle): arrays + JSON-able config ----
     def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Arrays (for safetensors) and a JSON-serialisable config describing this head."""
-        self._check_fitted(np.zeros((1, self.n_features_in_)))
+        self._check_fitted(np.zeros((1, getattr(self, "n_features_in_", 0))))
         arrays = {
             "coef": self.coef_.astype(np.float32),
             "intercept": self.intercept_.astype(np.float32),
