@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from voc.embeddings import CachedEmbedder, get_embedder  # noqa: E402
-from voc.features import LexicalFeatures, with_lexical  # noqa: E402
+from voc.features import LexicalFeatures, SentimentFeatures  # noqa: E402
 from voc.pipeline import Analyzer, AnalyzerSettings  # noqa: E402
 from voc.sentiment import SentimentClassifier  # noqa: E402
 from voc.taxonomy import Taxonomy, Theme  # noqa: E402
@@ -114,12 +114,15 @@ labels from you: the theme head is fitted on the taxonomy's own example phrases.
   clauses in en/ru/pl/zh (rows labelled `none` are negatives for every theme).
 - **Sentiment head**: multinomial logistic regression (negative/neutral/positive, C={sent_c})
   on the embedding concatenated with hashed character 2–4-gram TF-IDF features (16,384
-  buckets, weight {lex_w}; IDF learnt from the same sentences);
+  buckets, weight {lex_w}; IDF learnt from the same sentences) and four negation-aware
+  lexicon features (`voc/lexicons/`, weight {lexicon_w}; English builds on the VADER lexicon,
+  MIT licence, C.J. Hutto);
   score = P(positive) − P(negative) in [-1, 1]. Trained on {n_sent} sentences: {sent_sources}.
 - **Training-data sha256**: `{sha}`
 
 ## Data and licences
-- Project-written seed data in `data/seed/` (Apache-2.0, same as voc).
+- Project-written seed data in `data/seed/` and lexicons in `voc/lexicons/` (Apache-2.0,
+  same as voc); the English lexicon extends VADER (MIT licence, Hutto & Gilbert 2014).
 - PolEmo 2.0 hotel sentences (Kocoń et al. 2019, CoNLL; CLARIN-PL), Creative Commons
   Attribution-ShareAlike 4.0, as distributed by Polish-ASTE (Lango et al., LREC-COLING 2024,
   CC BY 4.0). Used for the sentiment head only{polemo_note}. Share-alike: these weights are
@@ -142,9 +145,10 @@ def main() -> None:
     parser.add_argument("--version", default="1.0.0")
     parser.add_argument("--out", default=str(ROOT / "models" / "default"))
     parser.add_argument("--theme-c", type=float, default=4.0)
-    parser.add_argument("--sentiment-c", type=float, default=2.0)
+    parser.add_argument("--sentiment-c", type=float, default=1.0)
     parser.add_argument("--threshold", type=float, default=0.3)
     parser.add_argument("--lexical-weight", type=float, default=0.5)
+    parser.add_argument("--lexicon-weight", type=float, default=2.0)
     args = parser.parse_args()
 
     examples = load_theme_examples()
@@ -167,13 +171,18 @@ def main() -> None:
         sent_frames.append(polemo[["sentiment", "text", "language"]].assign(weight=POLEMO_WEIGHT))
     sent_df = pd.concat(sent_frames, ignore_index=True)
     sent_texts = sent_df["text"].tolist()
-    lexical = LexicalFeatures(n_features=2**14, weight=args.lexical_weight).fit(sent_texts)
-    x_sent = with_lexical(embedder.embed(sent_texts), lexical.transform(sent_texts))
+    featurizer = SentimentFeatures(
+        LexicalFeatures(n_features=2**14, weight=args.lexical_weight),
+        lexicon_weight=args.lexicon_weight,
+    ).fit(sent_texts)
+    x_sent = featurizer.transform(sent_texts, embedder.embed(sent_texts),
+                                  sent_df["language"].tolist())
     sentiment_head = SentimentClassifier(C=args.sentiment_c).fit(
         x_sent, sent_df["sentiment"].tolist(), sample_weight=sent_df["weight"].to_numpy())
 
     analyzer = Analyzer(taxonomy, theme_head, sentiment_head, "use-multilingual-v3",
-                        settings=AnalyzerSettings(), cache=None, lexical=lexical)
+                        settings=AnalyzerSettings(), cache=None,
+                        sentiment_features=featurizer)
     sources = sorted(set(examples["source"]) | set(sentences.get("source", [])) |
                      ({"polemo2-hotels"} if len(polemo) else set()))
     sha = data_hash([examples, sentences, polemo])
@@ -188,7 +197,8 @@ def main() -> None:
     card = CARD.format(
         version=args.version, theme_c=args.theme_c, threshold=args.threshold,
         n_themes=len(taxonomy), n_theme_examples=len(examples), sent_c=args.sentiment_c,
-        n_sent=len(sent_df), lex_w=args.lexical_weight, sent_sources=", ".join(sources), sha=sha,
+        n_sent=len(sent_df), lex_w=args.lexical_weight, lexicon_w=args.lexicon_weight,
+        sent_sources=", ".join(sources), sha=sha,
         polemo_note="" if len(polemo) else " (not present at build time: not used)",
     )
     out = Path(args.out)

@@ -257,15 +257,17 @@ def tiny_taxonomy() -> Any:
 @pytest.fixture(scope="session")
 def tiny_heads(tiny_data: dict[str, Any]) -> dict[str, Any]:
     """Fitted heads and lexical features for the tiny taxonomy (shared; never mutate them)."""
-    from voc.features import LexicalFeatures, with_lexical
+    from voc.features import LexicalFeatures, SentimentFeatures
     from voc.sentiment import SentimentClassifier
     from voc.themes import ThemeClassifier
 
-    lexical = LexicalFeatures(n_features=2**10, weight=0.5).fit(tiny_data["texts"])
+    featurizer = SentimentFeatures(LexicalFeatures(n_features=2**10, weight=0.5),
+                                   lexicon_weight=1.0).fit(tiny_data["texts"])
     themes = ThemeClassifier(classes=tiny_data["classes"]).fit(tiny_data["X"], tiny_data["labels"])
-    features = with_lexical(tiny_data["X"], lexical.transform(tiny_data["texts"]))
+    features = featurizer.transform(tiny_data["texts"], tiny_data["X"],
+                                    ["en"] * len(tiny_data["texts"]))
     sentiment = SentimentClassifier().fit(features, tiny_data["sentiment"])
-    return {"themes": themes, "sentiment": sentiment, "lexical": lexical}
+    return {"themes": themes, "sentiment": sentiment, "sentiment_features": featurizer}
 
 
 @pytest.fixture
@@ -275,7 +277,7 @@ def make_tiny_analyzer(tiny_heads: dict[str, Any]) -> Callable[..., Any]:
 
     def make(**kwargs: Any) -> Any:
         kwargs.setdefault("cache", None)
-        kwargs.setdefault("lexical", tiny_heads["lexical"])
+        kwargs.setdefault("sentiment_features", tiny_heads["sentiment_features"])
         return Analyzer(tiny_taxonomy(), tiny_heads["themes"], tiny_heads["sentiment"],
                         "use-multilingual-v3", **kwargs)
 

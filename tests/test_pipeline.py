@@ -76,7 +76,7 @@ def test_load_default(analyzer: Analyzer) -> None:
     assert list(analyzer.theme_head.classes_) == analyzer.taxonomy.ids
     assert analyzer.info["name"] == "default"
     assert analyzer.info["version"] == (voc_root() / "models/default/LATEST").read_text().strip()
-    assert analyzer.lexical is not None
+    assert analyzer.sentiment_features is not None
 
 
 def voc_root() -> Any:
@@ -202,12 +202,6 @@ def test_aspect_mentions_exist(result: AnalysisResult) -> None:
     assert m.set_index("theme").loc["staff_attitude", "sentiment"] == "positive"
 
 
-@pytest.mark.xfail(
-    reason="shipped model 1.0.0: 'The delivery was two weeks late but the staff were lovely.' "
-    "-> delivery_speed:neutral (clause 'The delivery was two weeks late' scores +0.0x), "
-    "staff_attitude:positive; expected delivery_speed:negative",
-    strict=True,
-)
 def test_aspect_level_sentiment(result: AnalysisResult) -> None:
     doc = result.documents.set_index("doc_id").loc["r01"]
     entries = dict(e.split(":") for e in doc["theme_sentiment"].split(";"))
@@ -233,7 +227,7 @@ def test_batching_and_cache_do_not_change_results(
 ) -> None:
     small = Analyzer(analyzer.taxonomy, analyzer.theme_head, analyzer.sentiment_head,
                      analyzer.embedder_name, settings=AnalyzerSettings(batch_size=5),
-                     lexical=analyzer.lexical, cache=None)
+                     sentiment_features=analyzer.sentiment_features, cache=None)
     calls: list[tuple[int, int]] = []
     other = small.analyze(FEEDBACK, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(0, 12), (5, 12), (10, 12), (12, 12)]
@@ -317,12 +311,6 @@ def test_output_frame_prefixes_colliding_columns(analyzer: Analyzer) -> None:
     assert list(out.index) == [0, 1]
 
 
-@pytest.mark.xfail(
-    reason="pipeline.py bug: output_frame overwrites an input column named 'voc_<col>' when "
-    "the input also has '<col>' (e.g. re-analyzing voc's own output with doc_id and "
-    "voc_doc_id): input columns must be kept unchanged",
-    strict=True,
-)
 def test_output_frame_never_overwrites_input_columns(analyzer: Analyzer) -> None:
     raw = pd.DataFrame({"comment": ["Delivery late."], "doc_id": ["x"],
                         "voc_doc_id": ["keep me"]})
@@ -360,11 +348,6 @@ def test_classify_rejects_non_string_items(bad: list[Any]) -> None:
     assert "strings" in info.value.expected
 
 
-@pytest.mark.xfail(
-    reason="pipeline.py bug: voc.classify(5) / voc.classify(None) raise TypeError "
-    "('int' object is not iterable) instead of VocError",
-    strict=True,
-)
 @pytest.mark.parametrize("bad", [5, None, 3.5])
 def test_classify_rejects_a_non_string_scalar(bad: Any) -> None:
     with pytest.raises(voc.VocError):

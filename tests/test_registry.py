@@ -43,7 +43,7 @@ def saved_model(
     from conftest import tiny_taxonomy
 
     analyzer = Analyzer(tiny_taxonomy(), tiny_heads["themes"], tiny_heads["sentiment"],
-                        lexical=tiny_heads["lexical"], cache=None)
+                        sentiment_features=tiny_heads["sentiment_features"], cache=None)
     root = tmp_path_factory.mktemp("models") / "tiny"
     analyzer.save(root, version="1.0.0", metrics={"f1": 0.5},
                   training_data={"n_examples": 13, "sha256": "ab" * 32})
@@ -104,8 +104,9 @@ def test_round_trip_gives_identical_probabilities(
     np.testing.assert_allclose(loaded.theme_head.predict_proba(X),
                                original.theme_head.predict_proba(X), atol=1e-5)
     texts = tiny_data["new_texts"]
-    feats_loaded = loaded.sentiment_features(texts, X)
-    feats_orig = original.sentiment_features(texts, X)
+    langs = ["en"] * len(texts)
+    feats_loaded = loaded.sentiment_input(texts, X, langs)
+    feats_orig = original.sentiment_input(texts, X, langs)
     np.testing.assert_allclose(feats_loaded.toarray(), feats_orig.toarray(), atol=1e-6)
     np.testing.assert_allclose(loaded.sentiment_head.predict_proba(feats_loaded),
                                original.sentiment_head.predict_proba(feats_orig), atol=1e-5)
@@ -127,12 +128,12 @@ def test_round_trip_without_lexical_features(
     from voc.sentiment import SentimentClassifier
 
     sentiment = SentimentClassifier().fit(tiny_data["X"], tiny_data["sentiment"])
-    plain = make_tiny_analyzer(lexical=None)
+    plain = make_tiny_analyzer(sentiment_features=None)
     plain.sentiment_head = sentiment
     plain.save(tmp_path / "plain", version="1")
     assert _meta(tmp_path / "plain" / "1")["features"] == {}
     loaded = Analyzer.load(tmp_path / "plain", cache=None)
-    assert loaded.lexical is None
+    assert loaded.sentiment_features is None
     np.testing.assert_allclose(loaded.sentiment_head.predict_proba(tiny_data["X_new"]),
                                sentiment.predict_proba(tiny_data["X_new"]), atol=1e-5)
 
@@ -140,12 +141,13 @@ def test_round_trip_without_lexical_features(
 def test_save_with_unfitted_lexical_features(
     make_tiny_analyzer: Callable[..., Any], tmp_path: Path
 ) -> None:
-    from voc.features import LexicalFeatures
+    from voc.features import LexicalFeatures, SentimentFeatures
 
-    analyzer = make_tiny_analyzer(lexical=LexicalFeatures(n_features=2**10, weight=0.5))
+    analyzer = make_tiny_analyzer(sentiment_features=SentimentFeatures(
+        LexicalFeatures(n_features=2**10, weight=0.5), lexicon_weight=1.0))
     analyzer.save(tmp_path / "m", version="1")
     loaded = Analyzer.load(tmp_path / "m", cache=None)
-    np.testing.assert_allclose(loaded.lexical.idf_, 1.0)
+    np.testing.assert_allclose(loaded.sentiment_features.lexical.idf_, 1.0)
 
 
 def test_latest_is_updated(make_tiny_analyzer: Callable[..., Any], tmp_path: Path) -> None:

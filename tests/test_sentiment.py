@@ -172,11 +172,6 @@ def test_unfitted_and_wrong_dimension(fitted: SentimentClassifier) -> None:
     assert "512" in info.value.expected
 
 
-@pytest.mark.xfail(
-    reason="sentiment.py bug: get_state() on an unfitted SentimentClassifier raises "
-    "AttributeError ('n_features_in_') instead of VocError",
-    strict=True,
-)
 def test_get_state_unfitted_raises_voc_error() -> None:
     with pytest.raises(VocError):
         SentimentClassifier().get_state()
@@ -207,11 +202,6 @@ def test_combine_labels_truth_table(labels: list[str], expected: str) -> None:
     assert combine_labels(iter(labels)) == expected  # any iterable
 
 
-@pytest.mark.xfail(
-    reason="sentiment.py bug: combine_labels(['mixed']) returns 'neutral' (and mixed+positive "
-    "-> positive); an input that is already mixed must stay mixed",
-    strict=True,
-)
 @pytest.mark.parametrize("labels", [[MIXED], [MIXED, POSITIVE], [MIXED, NEUTRAL]])
 def test_combine_labels_keeps_mixed(labels: list[str]) -> None:
     assert combine_labels(labels) == MIXED

@@ -80,3 +80,73 @@ def with_lexical(
     if lexical is None:
         return embeddings
     return sp.hstack([sp.csr_matrix(embeddings), lexical], format="csr")
+
+
+class SentimentFeatures:
+    """The sentiment head's input: embedding ⊕ character n-gram TF-IDF ⊕ lexicon scores.
+
+    Columns: the L2-normalised sentence embedding (d), the hashed TF-IDF rows
+    (``lexical.n_features``, row norm ``lexical.weight``; omitted when ``lexical`` is None) and
+    the :class:`voc.lexicon.LexiconScorer` features (4 columns, times ``lexicon_weight``;
+    omitted when ``lexicon_weight`` is 0). The lexicon score is negation-aware and carries the
+    polarity signal that topic-dominated embeddings blur.
+    """
+
+    def __init__(self, lexical: LexicalFeatures | None = None, lexicon_weight: float = 1.0) -> None:
+        self.lexical = lexical
+        self.lexicon_weight = float(lexicon_weight)
+        self._scorer: object | None = None
+
+    @property
+    def scorer(self):  # type: ignore[no-untyped-def]
+        if self._scorer is None:
+            from voc.lexicon import LexiconScorer
+
+            self._scorer = LexiconScorer()
+        return self._scorer
+
+    def fit(self, texts: Sequence[str]) -> SentimentFeatures:
+        """Learn the TF-IDF weights from the training texts."""
+        if self.lexical is not None:
+            self.lexical.fit(texts)
+        return self
+
+    def transform(
+        self, texts: Sequence[str], embeddings: np.ndarray, languages: Sequence[str]
+    ) -> np.ndarray | sp.csr_matrix:
+        """Feature matrix (n, d [+ n_features] [+ 4]) for texts with their embeddings."""
+        blocks: list[object] = [sp.csr_matrix(embeddings)]
+        if self.lexical is not None:
+            blocks.append(self.lexical.transform(texts))
+        if self.lexicon_weight:
+            lex = self.scorer.features(list(texts), list(languages))  # type: ignore[attr-defined]
+            blocks.append(sp.csr_matrix(lex * self.lexicon_weight))
+        if len(blocks) == 1:
+            return np.asarray(embeddings)
+        return sp.hstack(blocks, format="csr")
+
+    def config(self) -> dict[str, object]:
+        return {
+            "lexical": None if self.lexical is None else self.lexical.config(),
+            "lexicon_weight": self.lexicon_weight,
+        }
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        if self.lexical is None:
+            return {}
+        if self.lexical.idf_ is None:
+            self.lexical.fit([])
+        return {"lexical_idf": np.asarray(self.lexical.idf_, dtype=np.float32)}
+
+    @classmethod
+    def from_state(
+        cls, config: dict[str, object], arrays: dict[str, np.ndarray]
+    ) -> SentimentFeatures:
+        lex_cfg = config.get("lexical")
+        lexical = None
+        if isinstance(lex_cfg, dict):
+            lexical = LexicalFeatures(
+                n_features=int(lex_cfg["n_features"]), weight=float(lex_cfg["weight"]),
+                idf=arrays.get("lexical_idf"),
+            )
+        return cls(lexical=lexical, lexicon_weight=float(config.get("lexicon_weight", 0.0)))

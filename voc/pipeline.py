@@ -29,7 +29,7 @@ import yaml
 from voc import __version__
 from voc.embeddings import CachedEmbedder, EmbeddingCache, get_embedder, resolve_backend_name
 from voc.errors import ModelError, VocError
-from voc.features import LexicalFeatures, with_lexical
+from voc.features import SentimentFeatures
 from voc.registry import load_model_files, save_model_files, workspace_dir
 from voc.schema import ColumnMapping, ValidationReport, infer_mapping, to_canonical, validate
 from voc.sentiment import MIXED, NEUTRAL, SentimentClassifier, combine_labels
@@ -106,11 +106,13 @@ class AnalysisResult:
         """The input columns (unchanged, in order) plus voc's columns, one row per input row.
 
         If the input already has a column named like an added one, the added column is
-        prefixed with ``voc_``.
+        prefixed with ``voc_`` (repeatedly, until the name is free).
         """
         out = raw.reset_index(drop=True).copy()
         for col in ADDED_OUTPUT_COLUMNS:
-            name = col if col not in raw.columns else f"voc_{col}"
+            name = col
+            while name in raw.columns:  # never overwrite an input column
+                name = f"voc_{name}"
             out[name] = self.documents[col].to_numpy()
         return out
 
@@ -148,9 +150,9 @@ def _default_cache() -> EmbeddingCache | None:
 class Analyzer:
     """Embedder + taxonomy + heads. Build with :meth:`load`, or directly for training.
 
-    The theme head reads sentence embeddings; the sentiment head reads the embeddings
-    concatenated with ``lexical`` features (hashed character n-gram TF-IDF) when given, which
-    carry the polarity words that topic-dominated embeddings blur.
+    The theme head reads sentence embeddings; the sentiment head reads the features built by
+    ``sentiment_features`` (embedding ⊕ character n-gram TF-IDF ⊕ negation-aware lexicon
+    scores, see :class:`voc.features.SentimentFeatures`), or the plain embeddings when None.
     """
 
     def __init__(
@@ -163,10 +165,10 @@ class Analyzer:
         settings: AnalyzerSettings | None = None,
         info: Mapping[str, Any] | None = None,
         cache: EmbeddingCache | None | str = "default",
-        lexical: LexicalFeatures | None = None,
+        sentiment_features: SentimentFeatures | None = None,
     ) -> None:
         self.taxonomy = taxonomy
-        self.lexical = lexical
+        self.sentiment_features = sentiment_features
         self.theme_head = theme_head
         self.sentiment_head = sentiment_head
         self.embedder_name = resolve_backend_name(embedder)
@@ -195,10 +197,13 @@ class Analyzer:
         """Embed texts with this model's backend (cached); float32 (n, dim), unit rows."""
         return self.embedder.embed(list(texts))
 
-    def sentiment_features(self, texts: Sequence[str], vectors: np.ndarray) -> Any:
-        """The sentiment head's input: embeddings (+ lexical features when configured)."""
-        lexical = self.lexical.transform(list(texts)) if self.lexical is not None else None
-        return with_lexical(vectors, lexical)
+    def sentiment_input(
+        self, texts: Sequence[str], vectors: np.ndarray, languages: Sequence[str]
+    ) -> Any:
+        """The sentiment head's input matrix for texts, their embeddings and languages."""
+        if self.sentiment_features is None:
+            return vectors
+        return self.sentiment_features.transform(list(texts), vectors, list(languages))
 
     # ---------------------------------------------------------------- persistence
     @classmethod
@@ -220,10 +225,11 @@ class Analyzer:
                 heads["sentiment"],
             )
             settings = AnalyzerSettings(**meta.get("settings", {}))
-            lex_cfg = meta.get("features", {}).get("lexical")
-            lexical = None if not lex_cfg else LexicalFeatures(
-                n_features=int(lex_cfg["n_features"]), weight=float(lex_cfg["weight"]),
-                idf=arrays["features.lexical_idf"],
+            feat_cfg = meta.get("features", {}).get("sentiment")
+            sentiment_features = None if feat_cfg is None else SentimentFeatures.from_state(
+                feat_cfg,
+                {k.split(".", 2)[2]: v for k, v in arrays.items()
+                 if k.startswith("features.sentiment.")},
             )
         except (KeyError, TypeError) as exc:
             raise ModelError(
@@ -238,7 +244,7 @@ class Analyzer:
             "training_data": meta.get("training_data", {}),
         }
         return cls(taxonomy, theme_head, sentiment_head, meta["embedder"], settings=settings,
-                   info=info, cache=cache, lexical=lexical)
+                   info=info, cache=cache, sentiment_features=sentiment_features)
 
     def save(
         self,
@@ -259,11 +265,10 @@ class Analyzer:
         arrays = {f"themes.{k}": v for k, v in theme_arrays.items()}
         arrays.update({f"sentiment.{k}": v for k, v in sent_arrays.items()})
         features: dict[str, Any] = {}
-        if self.lexical is not None:
-            if self.lexical.idf_ is None:
-                self.lexical.fit([])
-            arrays["features.lexical_idf"] = np.asarray(self.lexical.idf_, dtype=np.float32)
-            features["lexical"] = self.lexical.config()
+        if self.sentiment_features is not None:
+            features["sentiment"] = self.sentiment_features.config()
+            arrays.update({f"features.sentiment.{k}": v
+                           for k, v in self.sentiment_features.arrays().items()})
         meta = {
             "name": name,
             "version": version,
@@ -406,7 +411,9 @@ class Analyzer:
         sent_p = self.theme_head.predict_proba(sent_vecs) if len(sent_list) else None
         sent_index = {k: j for j, k in enumerate(sent_list)}
         senti_p = (
-            self.sentiment_head.predict_proba(self.sentiment_features(clause_texts, clause_vecs))
+            self.sentiment_head.predict_proba(self.sentiment_input(
+                clause_texts, clause_vecs, [languages[d] for d, doc in enumerate(segs)
+                                            for _ in doc]))
             if len(clause_texts) else np.zeros((0, 3))
         )
         senti_labels = self.sentiment_head.labels_from_proba(senti_p) if len(clause_texts) \
@@ -521,7 +528,7 @@ def classify(texts: Sequence[str] | str, model: str = "default") -> pd.DataFrame
     """Quick tagging of strings: one row per text with language, themes and sentiment."""
     if isinstance(texts, str):
         texts = [texts]
-    if not all(isinstance(t, str) for t in texts):
+    if not isinstance(texts, Sequence) or not all(isinstance(t, str) for t in texts):
         raise VocError(
             expected="a list of strings", found="non-string items",
             fix="convert the values to str first (e.g. df['col'].astype(str).tolist())",

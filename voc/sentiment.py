@@ -130,7 +130,8 @@ class SentimentClassifier(ClassifierMixin, BaseEstimator):
         return self.labels_from_proba(self.predict_proba(X))
 
     def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        self._check(np.zeros((1, self.n_features_in_)))
+        if not hasattr(self, "coef_"):
+            self._check(np.zeros((1, 1)))  # raises the "unfitted" VocError
         arrays = {"coef": self.coef_.astype(np.float32), "intercept": self.intercept_.astype(
             np.float32)}
         return arrays, {"classes": list(SENTIMENT_CLASSES), "params": self.get_params()}
@@ -156,9 +157,12 @@ class SentimentClassifier(ClassifierMixin, BaseEstimator):
 def combine_labels(labels: Iterable[str]) -> str:
     """Sentiment of several clauses about one thing: mixed if both polarities occur.
 
-    ``positive`` + ``neutral`` → positive; ``positive`` + ``negative`` → mixed; none → neutral.
+    ``positive`` + ``neutral`` → positive; ``positive`` + ``negative`` → mixed; any ``mixed``
+    input → mixed; none → neutral.
     """
     seen = set(labels)
+    if MIXED in seen:
+        return MIXED
     has_pos, has_neg = POSITIVE in seen, NEGATIVE in seen
     if has_pos and has_neg:
         return MIXED
