@@ -273,7 +273,7 @@ class CachedEmbedder:
     """
 
     def __init__(
-        self, embedder: Embedder, cache: EmbeddingCache | None = None, memory_items: int = 50_000
+        self, embedder: Embedder, cache: EmbeddingCache | None = None, memory_items: int = 4_096
     ) -> None:
         self.embedder = embedder
         self.cache = cache
