@@ -245,7 +245,14 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "throughput": lambda a: bench_throughput(a.n_comments),
     "sentiment": lambda a: bench_sentiment(),
     "themes": lambda a: bench_themes(),
+    "drivers": lambda a: _drivers(),
 }
+
+
+def _drivers() -> list[Row]:
+    from benchmarks.drivers_sim import bench_drivers
+
+    return bench_drivers()
 
 
 def render(rows: list[Row], command: str) -> str:

@@ -146,7 +146,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "models" / "default"))
     parser.add_argument("--theme-c", type=float, default=4.0)
     parser.add_argument("--sentiment-c", type=float, default=1.0)
-    parser.add_argument("--threshold", type=float, default=0.3)
+    parser.add_argument("--threshold", type=float, default=0.25)
     parser.add_argument("--lexical-weight", type=float, default=0.5)
     parser.add_argument("--lexicon-weight", type=float, default=2.0)
     args = parser.parse_args()

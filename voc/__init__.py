@@ -33,6 +33,11 @@ _EXPORTS = {
     "ThemeClassifier": "voc.themes",
     "SentimentClassifier": "voc.sentiment",
     "get_embedder": "voc.embeddings",
+    "driver_analysis": "voc.drivers",
+    "bridge": "voc.drivers",
+    "join_outcome": "voc.drivers",
+    "metric_value": "voc.metrics",
+    "nps": "voc.metrics",
     "VocError": "voc.errors",
     "InputFileError": "voc.errors",
     "ValidationError": "voc.errors",
@@ -54,18 +59,25 @@ __all__ = [
     "ValidationReport",
     "VocError",
     "__version__",
+    "bridge",
     "classify",
+    "driver_analysis",
     "get_embedder",
     "infer_mapping",
+    "join_outcome",
+    "metric_value",
+    "nps",
     "read_feedback",
     "validate",
     "write_table",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from voc.drivers import bridge, driver_analysis, join_outcome
     from voc.embeddings import get_embedder
     from voc.errors import InputFileError, ModelError, ValidationError, VocError
     from voc.io import read_feedback, write_table
+    from voc.metrics import metric_value, nps
     from voc.pipeline import AnalysisResult, Analyzer, AnalyzerSettings, classify
     from voc.schema import ColumnMapping, ValidationReport, infer_mapping, validate
     from voc.sentiment import SentimentClassifier

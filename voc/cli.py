@@ -80,6 +80,328 @@ def analyze(
         typer.secho(f"Note: {warning}", fg=typer.colors.YELLOW, err=True)
 
 
+_PERIODS = ("day", "week", "month", "quarter", "year")
+_METRIC_NAMES = {
+    "nps": "NPS", "csat": "CSAT", "csat_mean": "CSAT (mean)", "ces": "CES",
+    "ces_easy": "CES (easy share)", "loyalty": "Loyalty index", "churn": "Churn rate",
+    "mean": "Mean",
+}
+
+
+def _parse_compare(spec: str) -> tuple[str, str, str]:
+    """``--compare COLUMN=A,B`` → (column, a, b); ``period=A,B`` compares two periods."""
+    column, sep, values = spec.partition("=")
+    parts = [v.strip() for v in values.split(",")]
+    if not sep or not column.strip() or len(parts) != 2 or not all(parts):
+        raise VocError(
+            expected="--compare COLUMN=A,B (two values of one column, A the baseline) or "
+                     "period=A,B (two periods)",
+            found=repr(spec),
+            fix="write e.g. --compare channel=web,app or --compare period=2026-09,2026-10",
+        )
+    return column.strip(), parts[0], parts[1]
+
+
+def _period_of(label: str) -> str | None:
+    """The granularity a period label is written in: 2026, 2026Q3, 2026-09, 2026-09-14."""
+    import re
+
+    for name, pattern in (("year", r"\d{4}"), ("quarter", r"\d{4}Q[1-4]"),
+                          ("month", r"\d{4}-\d{2}"), ("day", r"\d{4}-\d{2}-\d{2}"),
+                          ("week", r"\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2}")):
+        if re.fullmatch(pattern, label):
+            return name
+    return None
+
+
+def _fmt_level(value: float, unit: str) -> str:
+    if value != value:  # NaN
+        return "n/a"
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    return f"{value:.1f}" if unit == "points" else f"{value:.2f}"
+
+
+def _fmt_delta(value: float, unit: str) -> str:
+    if value != value:
+        return "n/a"
+    if unit == "share":
+        return f"{100 * value:+.1f} pp"
+    return f"{value:+.1f}" if unit == "points" else f"{value:+.2f}"
+
+
+def _drivers_frame(raw, *, model, text_col, score_col, id_col, date_col, metric, quiet,
+                   need_score, columns):
+    """(frame, theme names, score column, date column): ``raw`` itself when it is voc analyze
+    output, else the output of analyzing it now (with a progress bar). ``columns``: (option,
+    column name) pairs that must exist, checked before any analysis."""
+    from voc.registry import resolve_model_dir
+    from voc.taxonomy import Taxonomy
+
+    items = [c.strip() for c in score_col.split(",")] if score_col else []
+    for option, column in [("--score-col", c) for c in items] + list(columns):
+        if column is not None and column not in raw.columns:
+            raise VocError(expected=f"a column named {column!r} (from {option})",
+                           found=f"no such column; the columns are "
+                                 f"{', '.join(map(str, raw.columns[:30]))}",
+                           fix=f"pass {option} with one of those names (names are "
+                               "case-sensitive)")
+    if {"themes", "theme_sentiment", "doc_id"} <= set(map(str, raw.columns)):
+        try:  # display names only: the ids are shown when the model is not at hand
+            names = Taxonomy.load(resolve_model_dir(model) / "taxonomy.yaml").names()
+        except (VocError, OSError):
+            names = {}
+        return raw, names, score_col, date_col
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from voc.pipeline import Analyzer
+    from voc.schema import infer_mapping
+
+    # only a survey score is validated as one by analyze; other outcomes (spend, churn flags)
+    # are read by driver analysis itself
+    score_role = items[0] if len(items) == 1 and metric in (
+        "nps", "csat", "csat_mean", "ces", "ces_easy", "loyalty") else None
+    overrides = {k: v for k, v in (("text", text_col), ("score", score_role), ("id", id_col),
+                                   ("date", date_col)) if v is not None}
+    if need_score and not items and infer_mapping(raw, overrides=overrides).score is None:
+        raise VocError(
+            expected="a score column (NPS 0–10, CSAT, CES, ...)",
+            found=f"none recognisable among {', '.join(map(str, raw.columns[:20]))}",
+            fix="pass --score-col <column> (or --outcome-file/--outcome-col/--join-on)",
+        )
+    analyzer = Analyzer.load(model)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} comments"), TimeRemainingColumn(),
+        disable=quiet or not sys.stderr.isatty(), transient=True, console=None,
+    ) as bar:
+        task = bar.add_task("Analyzing", total=len(raw))
+        result = analyzer.analyze(
+            raw, text_col=text_col, score_col=score_role, id_col=id_col, date_col=date_col,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    frame = result.output_frame(raw)
+    if "has_text" not in frame.columns:
+        frame["has_text"] = result.documents["has_text"].to_numpy()
+    return (frame, result.taxonomy.names(), score_col or result.mapping.score,
+            date_col or result.mapping.date)
+
+
+def _metric_interval(y, metric: str, confidence: float = 0.95):
+    """Interval of a metric from its per-row values (see voc.metrics)."""
+    from voc.metrics import UNITS, metric_value, nps_interval, wilson_interval
+
+    n = int(y.size)
+    if metric == "nps":
+        return nps_interval(float((y > 0).sum()), float((y < 0).sum()), n, confidence)
+    if UNITS[metric] == "share":
+        return wilson_interval(float(y.sum()), n, confidence)
+    mv = metric_value("mean", y, confidence=confidence)
+    return mv.ci_low, mv.ci_high
+
+
+def _bridge_table(summary, components):
+    """One table for the bridge file: a ``total`` row (value = diff, its CI, group sizes) then
+    the components; the summary's other figures repeated on every row."""
+    import pandas as pd
+
+    s = summary.iloc[0]
+    total = pd.DataFrame([{"component": "total", "theme": None, "theme_name": None,
+                           "segment": None, "value": s["diff"], "ci_low": s["diff_ci_low"],
+                           "ci_high": s["diff_ci_high"], "n_a": s["n_a"], "n_b": s["n_b"],
+                           "low_support": False}])
+    out = pd.concat([total, components], ignore_index=True)
+    lead = ["group_a", "group_b", "metric", "unit", "metric_a", "metric_b", "p_value",
+            "significant", "reference_a", "reference_b"]
+    for i, col in enumerate(lead):
+        out.insert(i, col, s[col])
+    return out
+
+
+def _drivers_report(table, *, metric: str, overall, join, bridge_out, output: Path,
+                    min_support: int) -> None:
+    """Print the human summary of a voc drivers run."""
+    attrs = table.attrs
+    unit = str(attrs.get("unit", ""))
+    label = _METRIC_NAMES.get(metric, metric)
+    unit_word = " points" if unit == "points" else ""
+    if join is not None:
+        typer.echo(f"Outcome joined: {join['n_matched']:,} comments matched, "
+                   f"{join['n_unmatched']:,} without a match"
+                   + (f" (e.g. {', '.join(join['unmatched_examples'][:3])})"
+                      if join["n_unmatched"] else "")
+                   + f"; {join['n_odata_unused']:,} O-data rows unused.")
+    typer.echo(f"Used {attrs.get('n_used', 0):,} of {attrs.get('n_rows', 0):,} rows "
+               f"({attrs.get('n_no_text', 0):,} without text, "
+               f"{attrs.get('n_missing_outcome', 0):,} without an outcome).")
+    slices = attrs.get("slices", [])
+    themes = table[table["level"] == "theme"]
+    value, lo, hi = overall
+    if len(slices) == 1:
+        meta = slices[0]
+        typer.echo(f"{label}: {_fmt_level(meta['metric_value'], unit)}{unit_word} (95% CI "
+                   f"{_fmt_level(lo, unit)} to {_fmt_level(hi, unit)}), n = "
+                   f"{meta['n_total']:,}; reference (comments with no theme, n = "
+                   f"{meta['n_reference']:,}): {_fmt_level(meta['reference'], unit)}.")
+        neg = themes[themes["attribution"] < 0].sort_values("attribution").head(3)
+        if neg.empty:
+            typer.echo("No negative driver with enough support.")
+        else:
+            typer.echo("Top negative drivers (attribution; impact with 95% CI; share):")
+            for r in neg.itertuples():
+                typer.echo(f"  {r.theme_name}: {_fmt_delta(r.attribution, unit)}; impact "
+                           f"{_fmt_delta(r.impact, unit)} [{_fmt_delta(r.impact_ci_low, unit)}"
+                           f", {_fmt_delta(r.impact_ci_high, unit)}]; {r.share:.0%} of "
+                           "comments")
+    else:
+        typer.echo(f"{label} overall: {_fmt_level(value, unit)}{unit_word} (95% CI "
+                   f"{_fmt_level(lo, unit)} to {_fmt_level(hi, unit)}), n = "
+                   f"{attrs.get('n_used', 0):,}; {len(slices)} slices:")
+        for meta in slices[:12]:
+            name = " / ".join(str(meta[k]) for k in ("segment", "period") if k in meta)
+            part = themes
+            for k in ("segment", "period"):
+                if k in meta:
+                    part = part[part[k] == meta[k]]
+            worst = part[part["attribution"] < 0].sort_values("attribution").head(1)
+            tail = (f"; top negative driver {worst['theme_name'].iloc[0]} "
+                    f"({_fmt_delta(worst['attribution'].iloc[0], unit)})"
+                    if len(worst) else "")
+            typer.echo(f"  {name}: {_fmt_level(meta['metric_value'], unit)} "
+                       f"(n = {meta['n_total']:,}){tail}")
+        if len(slices) > 12:
+            typer.echo(f"  ... and {len(slices) - 12} more (see {output})")
+    n_low = int(themes["low_support"].sum())
+    typer.echo(f"{n_low} of {len(themes)} theme rows have low support (fewer than "
+               f"{min_support} comments with or without the theme): figures hidden.")
+    typer.echo(f"Wrote {output} ({len(table):,} rows).")
+    if bridge_out is not None:
+        summary, path = bridge_out
+        s = summary.iloc[0]
+        typer.echo(f"{label} {s['group_a']} → {s['group_b']}: "
+                   f"{_fmt_level(s['metric_a'], unit)} → {_fmt_level(s['metric_b'], unit)} "
+                   f"(Δ {_fmt_delta(s['diff'], unit)}, 95% CI "
+                   f"[{_fmt_delta(s['diff_ci_low'], unit)}, "
+                   f"{_fmt_delta(s['diff_ci_high'], unit)}]; p={s['p_value']:.3g}). "
+                   f"Wrote {path}.")
+
+
+@app.command()
+def drivers(
+    input: Annotated[Path, typer.Argument(help="A feedback export (analyzed on the fly) or the "
+                                          "output of voc analyze.", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output table; the format "
+                                         "follows the extension (.csv .xlsx .parquet .jsonl).")],
+    metric: Annotated[str | None, typer.Option(
+        help="nps, csat, csat_mean, ces, ces_easy, loyalty, churn or mean. Default: nps; with "
+             "--outcome-file: mean.")] = None,
+    score_col: Annotated[str | None, typer.Option(
+        help="Outcome column (default: the score column voc infers). For loyalty, several "
+             "0–10 items separated by commas.")] = None,
+    by: Annotated[str | None, typer.Option(help="Slice by this column (e.g. segment).")] = None,
+    period: Annotated[str | None, typer.Option(
+        help="Slice by day, week, month, quarter or year (needs a date column).")] = None,
+    compare: Annotated[str | None, typer.Option(
+        help="Explain a change: COLUMN=A,B (two groups, A the baseline) or period=A,B (two "
+             "periods, e.g. period=2026-09,2026-10). Writes OUTPUT's name + .bridge too.")
+    ] = None,
+    outcome_file: Annotated[Path | None, typer.Option(
+        help="O-data (one row per customer) with the outcome, e.g. spend or churn.")] = None,
+    outcome_col: Annotated[str | None, typer.Option(
+        help="The outcome column of --outcome-file.")] = None,
+    join_on: Annotated[str | None, typer.Option(
+        help="Key column in both files, or COMMENTS_COL=ODATA_COL.")] = None,
+    model: Annotated[str, typer.Option(help="Model name or directory.")] = "default",
+    text_col: Annotated[str | None, typer.Option(help="Column with the comment text.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Column with a unique row id.")] = None,
+    date_col: Annotated[str | None, typer.Option(help="Column with the date.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    min_support: Annotated[int, typer.Option(
+        help="Fewer comments with (or without) a theme: insufficient evidence.")] = 30,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Which themes move NPS (or CSAT, CES, churn, ...), by how much, and how sure we are."""
+    import warnings
+    from typing import Any
+
+    import pandas as pd
+
+    from voc import drivers as drv
+    from voc.io import _WRITERS, read_feedback, write_table
+    from voc.metrics import METRICS, row_values
+
+    try:
+        key = (metric or ("mean" if outcome_file is not None else "nps")).strip().lower()
+        if key not in METRICS:
+            raise VocError(expected=f"--metric one of {', '.join(METRICS)}", found=repr(metric),
+                           fix="pass e.g. --metric nps (0–10 answers), csat (1–5), ces (1–7), "
+                               "churn (0/1 flags) or mean (any numeric column)")
+        if period is not None and period.strip().lower() not in _PERIODS:
+            raise VocError(expected=f"--period one of {', '.join(_PERIODS)}",
+                           found=repr(period), fix="pass e.g. --period month")
+        period = period.strip().lower() if period is not None else None
+        comparison = _parse_compare(compare) if compare is not None else None
+        odata_args = (outcome_file, outcome_col, join_on)
+        if any(a is not None for a in odata_args) and any(a is None for a in odata_args):
+            raise VocError(expected="--outcome-file, --outcome-col and --join-on together",
+                           found="only some of them",
+                           fix="e.g. --outcome-file crm.csv --outcome-col spend "
+                               "--join-on customer_id")
+        if output.suffix.lower() not in _WRITERS:  # fail before a long analysis, not after
+            write_table(pd.DataFrame(), output)  # raises write_table's own error
+        raw = read_feedback(input, sheet=sheet)
+        frame, names, score, dates = _drivers_frame(
+            raw, model=model, text_col=text_col, score_col=score_col, id_col=id_col,
+            date_col=date_col, metric=key, quiet=quiet, need_score=outcome_file is None,
+            columns=[("--by", by), ("--date-col", date_col), ("--text-col", text_col),
+                     ("--id-col", id_col),
+                     ("--compare", None if comparison is None or comparison[0] == "period"
+                      else comparison[0])])
+        outcome, join = None, None
+        if outcome_file is not None and join_on is not None and outcome_col is not None:
+            left, _, right = join_on.partition("=")
+            on = (left.strip(), right.strip()) if right else left.strip()
+            with warnings.catch_warnings():  # unmatched comments are reported below
+                warnings.simplefilter("ignore", UserWarning)
+                outcome = drv.join_outcome(frame, read_feedback(outcome_file), on=on,
+                                           column=outcome_col)
+            join = dict(outcome.attrs)
+        elif key == "loyalty" and score is not None and "," in score:
+            items = [c.strip() for c in score.split(",")]
+            outcome = pd.Series(row_values("loyalty", frame[items]), name="loyalty")
+        common: dict[str, Any] = {"score_col": score, "outcome": outcome,
+                                  "min_support": min_support, "n_boot": n_boot, "seed": seed,
+                                  "theme_names": names}
+        table = drv.driver_analysis(frame, key, by=by, period=period, date_col=dates, **common)
+        # the rows and per-row values driver_analysis used, for the metric's interval
+        y = drv._prepare(frame, key, score_col=score, outcome=outcome, scale=None, top_box=2,
+                         higher_is_easier=True, include_empty=False, theme_names=None).y
+        bridge_out = None
+        if comparison is not None:
+            column, a, b = comparison
+            split: dict[str, Any]
+            if column == "period":
+                grain = period or _period_of(a) or "month"
+                split = {"period_split": (a, b), "period": grain, "date_col": dates}
+            else:
+                split = {"compare": (column, a, b)}
+            summary, components = drv.bridge(
+                frame, metric=key, segment_col=by if by != column else None, **split, **common)
+            path = output.with_name(f"{output.stem}.bridge{output.suffix}")
+            bridge_out = (summary, path)
+        write_table(table, output)
+        if bridge_out is not None:
+            write_table(_bridge_table(summary, components), bridge_out[1])
+    except VocError as exc:
+        _fail(exc)
+        return
+    _drivers_report(table, metric=key, overall=(float(y.mean()), *_metric_interval(y, key)),
+                    join=join,
+                    bridge_out=bridge_out, output=output, min_support=min_support)
+
+
 @app.command()
 def classify(
     texts: Annotated[list[str], typer.Argument(help="One or more comments.")],

@@ -69,15 +69,27 @@ class AnalyzerSettings:
             that scores highest for it.
         min_clause_chars: clauses shorter than this (characters) get no theme on their own.
         batch_size: comments per processing batch (memory is flat in the number of comments).
+        theme_mode: ``"multi"`` (every theme whose probability reaches its threshold) or
+            ``"single"`` (exactly one theme per comment, the most probable one; used by models
+            trained on a single-label codeframe).
     """
 
     sentence_context: bool = True
     min_clause_chars: int = 2
     batch_size: int = 1000
+    theme_mode: str = "multi"
+
+    def __post_init__(self) -> None:
+        if self.theme_mode not in ("multi", "single"):
+            raise VocError(
+                expected="theme_mode 'multi' or 'single'", found=repr(self.theme_mode),
+                fix="use 'multi' (thresholds per theme) or 'single' (one theme per comment)",
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {"sentence_context": self.sentence_context,
-                "min_clause_chars": self.min_clause_chars, "batch_size": self.batch_size}
+                "min_clause_chars": self.min_clause_chars, "batch_size": self.batch_size,
+                "theme_mode": self.theme_mode}
 
 
 @dataclass
@@ -150,9 +162,11 @@ def _default_cache() -> EmbeddingCache | None:
 class Analyzer:
     """Embedder + taxonomy + heads. Build with :meth:`load`, or directly for training.
 
-    The theme head reads sentence embeddings; the sentiment head reads the features built by
-    ``sentiment_features`` (embedding ⊕ character n-gram TF-IDF ⊕ negation-aware lexicon
-    scores, see :class:`voc.features.SentimentFeatures`), or the plain embeddings when None.
+    The theme head reads the features built by ``theme_features`` (a trained model: embedding
+    ⊕ character n-gram TF-IDF), or the plain embeddings when None (the shipped default). The
+    sentiment head reads the features built by ``sentiment_features`` (embedding ⊕ character
+    n-gram TF-IDF ⊕ negation-aware lexicon scores, see :class:`voc.features.SentimentFeatures`),
+    or the plain embeddings when None.
     """
 
     def __init__(
@@ -166,9 +180,11 @@ class Analyzer:
         info: Mapping[str, Any] | None = None,
         cache: EmbeddingCache | None | str = "default",
         sentiment_features: SentimentFeatures | None = None,
+        theme_features: SentimentFeatures | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.sentiment_features = sentiment_features
+        self.theme_features = theme_features
         self.theme_head = theme_head
         self.sentiment_head = sentiment_head
         self.embedder_name = resolve_backend_name(embedder)
@@ -205,6 +221,14 @@ class Analyzer:
             return vectors
         return self.sentiment_features.transform(list(texts), vectors, list(languages))
 
+    def theme_input(
+        self, texts: Sequence[str], vectors: np.ndarray, languages: Sequence[str]
+    ) -> Any:
+        """The theme head's input matrix for texts, their embeddings and languages."""
+        if self.theme_features is None:
+            return vectors
+        return self.theme_features.transform(list(texts), vectors, list(languages))
+
     # ---------------------------------------------------------------- persistence
     @classmethod
     def load(cls, name_or_path: str | os.PathLike[str] = "default", *,
@@ -231,6 +255,12 @@ class Analyzer:
                 {k.split(".", 2)[2]: v for k, v in arrays.items()
                  if k.startswith("features.sentiment.")},
             )
+            theme_cfg = meta.get("features", {}).get("themes")
+            theme_features = None if theme_cfg is None else SentimentFeatures.from_state(
+                theme_cfg,
+                {k.split(".", 2)[2]: v for k, v in arrays.items()
+                 if k.startswith("features.themes.")},
+            )
         except (KeyError, TypeError) as exc:
             raise ModelError(
                 expected="model.json with 'heads.themes', 'heads.sentiment' and matching weights",
@@ -242,9 +272,11 @@ class Analyzer:
             "embedder": meta.get("embedder"), "path": str(files.path),
             "metrics": meta.get("metrics", {}), "created": meta.get("created"),
             "training_data": meta.get("training_data", {}),
+            "training": meta.get("training", {}),
         }
         return cls(taxonomy, theme_head, sentiment_head, meta["embedder"], settings=settings,
-                   info=info, cache=cache, sentiment_features=sentiment_features)
+                   info=info, cache=cache, sentiment_features=sentiment_features,
+                   theme_features=theme_features)
 
     def save(
         self,
@@ -269,6 +301,10 @@ class Analyzer:
             features["sentiment"] = self.sentiment_features.config()
             arrays.update({f"features.sentiment.{k}": v
                            for k, v in self.sentiment_features.arrays().items()})
+        if self.theme_features is not None:
+            features["themes"] = self.theme_features.config()
+            arrays.update({f"features.themes.{k}": v
+                           for k, v in self.theme_features.arrays().items()})
         meta = {
             "name": name,
             "version": version,
@@ -282,6 +318,8 @@ class Analyzer:
             "metrics": dict(metrics or self.info.get("metrics", {})),
             "training_data": dict(training_data or self.info.get("training_data", {})),
         }
+        if self.info.get("training"):
+            meta["training"] = self.info["training"]
         taxonomy_yaml = yaml.safe_dump(self.taxonomy.to_dict(), allow_unicode=True,
                                        sort_keys=False, width=100)
         card_text = card or _default_card(meta, self.taxonomy)
@@ -406,14 +444,17 @@ class Analyzer:
         sent_list = list(sent_keys)
         vectors = self.embed(clause_texts + [sent_keys[k] for k in sent_list])
         clause_vecs, sent_vecs = vectors[: len(clause_texts)], vectors[len(clause_texts):]
-        theme_p = self.theme_head.predict_proba(clause_vecs) if len(clause_texts) else \
-            np.zeros((0, len(self.theme_head.classes_)))
-        sent_p = self.theme_head.predict_proba(sent_vecs) if len(sent_list) else None
+        clause_langs = [languages[d] for d, doc in enumerate(segs) for _ in doc]
+        theme_p = self.theme_head.predict_proba(
+            self.theme_input(clause_texts, clause_vecs, clause_langs)) if len(clause_texts) \
+            else np.zeros((0, len(self.theme_head.classes_)))
+        sent_p = self.theme_head.predict_proba(self.theme_input(
+            [sent_keys[k] for k in sent_list], sent_vecs, [languages[k[0]] for k in sent_list]
+        )) if len(sent_list) else None
         sent_index = {k: j for j, k in enumerate(sent_list)}
         senti_p = (
             self.sentiment_head.predict_proba(self.sentiment_input(
-                clause_texts, clause_vecs, [languages[d] for d, doc in enumerate(segs)
-                                            for _ in doc]))
+                clause_texts, clause_vecs, clause_langs))
             if len(clause_texts) else np.zeros((0, 3))
         )
         senti_labels = self.sentiment_head.labels_from_proba(senti_p) if len(clause_texts) \
@@ -446,14 +487,25 @@ class Analyzer:
             # mentions: per sentence, each theme above threshold in a clause or the sentence
             theme_labels: dict[str, list[str]] = {}
             sentence_ids = sorted({s.sentence_id for s in doc})
+            per_sentence = []
             for sid in sentence_ids:
                 members = [j for j, s in enumerate(doc) if s.sentence_id == sid]
                 p_clauses = p_doc[members]
-                best_clause = p_clauses.argmax(axis=0)
                 best_p = p_clauses.max(axis=0)
                 if (d, sid) in sent_index and sent_p is not None:
                     best_p = np.maximum(best_p, sent_p[sent_index[(d, sid)]])
-                for t in np.flatnonzero(best_p >= thresholds):
+                per_sentence.append((members, p_clauses.argmax(axis=0), best_p))
+            if self.settings.theme_mode == "single":
+                # one theme per comment: the most probable, in the sentence where it peaks
+                stacked = np.vstack([bp for _, _, bp in per_sentence])
+                s_top, t_top = np.unravel_index(int(stacked.argmax()), stacked.shape)
+                chosen = [np.array([t_top]) if i == s_top and stacked.max() > 0
+                          else np.array([], dtype=int) for i in range(len(per_sentence))]
+            else:
+                chosen = [np.flatnonzero(bp >= thresholds) for _, _, bp in per_sentence]
+            for (members, best_clause, best_p), themes_here in zip(per_sentence, chosen,
+                                                                   strict=True):
+                for t in themes_here:
                     j = members[int(best_clause[t])]
                     seg = doc[j]
                     theme = classes[t]
@@ -490,6 +542,18 @@ class Analyzer:
                 "n_sentences": len(sentence_ids),
                 "has_text": True,
             })
+
+    # ---------------------------------------------------------------- training
+    def retrain(self, labels: Any, **options: Any) -> Analyzer:
+        """A new fitted copy trained on labeled samples (this model is left unchanged).
+
+        ``labels``: a path (CSV/XLSX/JSONL), a DataFrame with ``text``, ``themes`` and optional
+        ``sentiment`` columns, or :class:`voc.training.LabeledData`. ``options`` are passed to
+        :func:`voc.training.retrain` (``mode``, ``embedder``, ``priors``, ...).
+        """
+        from voc.training import retrain
+
+        return retrain(self, labels, **options)
 
 
 def _default_card(meta: Mapping[str, Any], taxonomy: Taxonomy) -> str:

@@ -7,6 +7,7 @@ a notebook or a report, and tested without a model::
     from voc import plots
     plots.theme_sentiment_bars(result).show()
     plots.sentiment_distribution(result.documents).write_html("sentiment.html")
+    plots.driver_quadrant(voc.drivers.driver_analysis(result, "nps"))
 
 Colours: :data:`SENTIMENT_COLORS`. Their contrast on white (WCAG) is negative 4.4:1,
 positive 3.3:1, neutral 2.9:1 and mixed 1.9:1; the last two are below the 3:1 asked of
@@ -31,7 +32,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SENTIMENT_COLORS",
     "SENTIMENT_ORDER",
+    "attribution_waterfall",
+    "bridge_chart",
     "contrast_ratio",
+    "driver_quadrant",
+    "metric_trend",
     "sentiment_distribution",
     "theme_sentiment_bars",
 ]
@@ -296,4 +301,464 @@ def sentiment_distribution(
     fig.update_xaxes(title_text="", categoryorder="array",
                      categoryarray=[s.capitalize() for s in SENTIMENT_ORDER])
     fig.update_yaxes(title_text="Comments", range=[0, max(counts) * 1.18], rangemode="tozero")
+    return fig
+
+
+# ---------------------------------------------------------------------------------- drivers
+#
+# The figures below read the tidy tables of :mod:`voc.drivers` (``driver_analysis`` and
+# ``bridge``) and of :mod:`voc.metrics`; every number drawn comes from those tables. Metrics
+# whose unit is a share (0..1: CSAT, CES-easy, churn) are drawn in percent, their differences
+# in percentage points; NPS in points (−100..100); scores in scale units.
+
+_METRIC_LABELS = {
+    "nps": "NPS", "csat": "CSAT", "csat_mean": "CSAT (mean)", "ces": "CES",
+    "ces_easy": "CES (easy share)", "loyalty": "Loyalty index", "churn": "Churn rate",
+    "mean": "Mean",
+}
+_TOTAL_COLOR = "#3d5a80"  # reference / start / end bars: 7.0:1 on white
+_GREY = "#b0b7c3"  # low-support markers
+_LINE_COLOR = "#3d5a80"
+_BAND_COLOR = "rgba(61, 90, 128, 0.18)"
+
+
+def _metric_label(metric: str | None) -> str:
+    return _METRIC_LABELS.get(str(metric or "").lower(), str(metric or "metric"))
+
+
+def _unit_scale(unit: str | None) -> tuple[float, str, str]:
+    """(factor, unit of levels, unit of differences) for drawing a metric of ``unit``."""
+    if unit == "share":
+        return 100.0, "%", "pp"
+    if unit == "points":
+        return 1.0, "points", "points"
+    return 1.0, "", ""
+
+
+def _first(frame: pd.DataFrame, column: str, default: Any = None) -> Any:
+    if column in frame.columns and len(frame):
+        value = frame[column].iloc[0]
+        return default if value is None or (isinstance(value, float) and pd.isna(value)) \
+            else value
+    return default
+
+
+def _driver_rows(drivers: pd.DataFrame, level: str, segment: str | None, period: str | None
+                 ) -> pd.DataFrame:
+    """The rows of one slice and one level of a ``driver_analysis`` table."""
+    if not isinstance(drivers, pd.DataFrame):
+        raise VocError(expected="the DataFrame returned by voc.drivers.driver_analysis",
+                       found=f"a {type(drivers).__name__}",
+                       fix="pass driver_analysis(result, metric=...) or the voc drivers output")
+    frame = drivers
+    for column, value in (("segment", segment), ("period", period)):
+        if column not in frame.columns:
+            continue
+        labels = frame[column].astype(str)
+        if value is not None:
+            frame = frame[labels == str(value)]
+        elif labels.nunique() > 1:
+            shown = ", ".join(map(repr, labels.unique()[:5]))
+            raise VocError(
+                expected=f"the drivers of one slice (one {column})",
+                found=f"a table with {labels.nunique()} values of {column!r} ({shown}, ...)",
+                fix=f"pass {column}=<one of them>, e.g. {column}={labels.iloc[0]!r}",
+            )
+    if "level" in frame.columns:
+        frame = frame[frame["level"] == level]
+    return frame.reset_index(drop=True)
+
+
+def _driver_names(rows: pd.DataFrame) -> list[str]:
+    """Display names of driver rows: the theme's name, plus "(negative)" etc. per sentiment."""
+    if "sentiment" not in rows.columns:
+        return _display_names(rows)
+    sentiments = [s if isinstance(s, str) and s else "" for s in rows["sentiment"].tolist()]
+    keyed = rows.assign(
+        theme=[f"{t}:{s}" if s else str(t) for t, s in zip(rows["theme"], sentiments,
+                                                            strict=True)],
+        theme_name=[f"{n if isinstance(n, str) and n.strip() else t} ({s})" if s else n
+                    for n, t, s in zip(rows.get("theme_name", rows["theme"]), rows["theme"],
+                                       sentiments, strict=True)],
+    )
+    return _display_names(keyed)
+
+
+def driver_quadrant(
+    drivers: pd.DataFrame,
+    *,
+    level: str = "theme",
+    y: str = "impact",
+    segment: str | None = None,
+    period: str | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Impact (or effect, or attribution) against volume: one marker per theme.
+
+    Args:
+        drivers: a :func:`voc.drivers.driver_analysis` table (or the ``voc drivers`` output).
+        level: ``"theme"`` or ``"theme_sentiment"`` (keys like ``delivery:negative``).
+        y: the column on the y axis: ``"impact"`` (default), ``"effect"`` or
+            ``"attribution"``; its ``<y>_ci_low`` / ``<y>_ci_high`` give the whiskers.
+        segment, period: the slice to draw when the table is sliced (``by=`` / ``period=``).
+        title: figure title (default "Drivers of <metric>: <y> vs volume").
+
+    Returns:
+        x = share of comments mentioning the theme (%), y = the chosen figure in the metric's
+        unit (percentage points for share metrics) with its interval as error bars. Markers:
+        red (:data:`SENTIMENT_COLORS` negative) for negative drivers, green (positive) for
+        positive ones, grey at y = 0 and labelled "(low support)" for themes with too few
+        comments (their figures are hidden in the table). Reference lines at y = 0 and at the
+        median share; the four quadrants are captioned ("Big problems": common and negative,
+        "Niche problems", "Strengths", "Niche strengths"). No theme gives a figure with an
+        annotation instead of an error.
+
+    Raises:
+        VocError: ``y`` not one of the three columns, or a sliced table without a slice chosen.
+    """
+    if y not in ("impact", "effect", "attribution"):
+        raise VocError(expected="y = 'impact', 'effect' or 'attribution'", found=repr(y),
+                       fix="pass y='impact' (leave-one-out) or y='effect' (regression)")
+    rows = _driver_rows(drivers, level, segment, period)
+    metric = _metric_label(_first(rows, "metric", _first(drivers, "metric")))
+    title = title or f"Drivers of {metric}: {y} vs volume"
+    if rows.empty:
+        return _empty_figure("No themes to show", title)
+    factor, _, dunit = _unit_scale(_first(rows, "unit"))
+    names = _driver_names(rows)
+    share = rows["share"].astype(float).to_numpy() * 100.0
+    value = rows[y].astype(float).to_numpy() * factor
+    lo = rows.get(f"{y}_ci_low", pd.Series(float("nan"), index=rows.index)).astype(float) * factor
+    hi = rows.get(f"{y}_ci_high", pd.Series(float("nan"), index=rows.index)).astype(float) * factor
+    low = rows["low_support"].fillna(False).astype(bool).to_numpy() if "low_support" in rows \
+        else pd.isna(value)
+    low = low | pd.isna(value)
+    n = _counts(rows["n"]) if "n" in rows.columns else [0] * len(rows)
+    notes = rows["note"].fillna("").astype(str).tolist() if "note" in rows.columns \
+        else [""] * len(rows)
+    fig = go.Figure()
+    groups = (
+        ("Negative driver", ~low & (value < 0), SENTIMENT_COLORS["negative"]),
+        ("Positive driver", ~low & (value >= 0), SENTIMENT_COLORS["positive"]),
+        ("Low support", low, _GREY),
+    )
+    for label, mask, color in groups:
+        idx = [i for i, m in enumerate(mask) if m]
+        if not idx:
+            continue
+        is_low = label == "Low support"
+        ys = [0.0 if is_low else float(value[i]) for i in idx]
+        plus = [0.0 if is_low or pd.isna(hi.iloc[i]) else float(hi.iloc[i] - value[i])
+                for i in idx]
+        minus = [0.0 if is_low or pd.isna(lo.iloc[i]) else float(value[i] - lo.iloc[i])
+                 for i in idx]
+        fig.add_trace(go.Scatter(
+            name=label,
+            x=[float(share[i]) for i in idx],
+            y=ys,
+            mode="markers+text",
+            text=[names[i] + (" (low support)" if is_low else "") for i in idx],
+            textposition="top center",
+            textfont={"color": _TEXT, "size": _FONT_SIZE - 2},
+            marker={"color": color, "size": 12, "line": {"color": _OUTLINE, "width": 1}},
+            error_y={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus,
+                     "visible": not is_low, "color": color, "thickness": 1.5},
+            customdata=[[n[i], "n/a" if pd.isna(lo.iloc[i]) else f"{lo.iloc[i]:.1f}",
+                         "n/a" if pd.isna(hi.iloc[i]) else f"{hi.iloc[i]:.1f}", notes[i]]
+                        for i in idx],
+            hovertemplate=(
+                "<b>%{text}</b><br>%{customdata[0]} comments (%{x:.1f}%)<br>"
+                + (f"{y}: insufficient evidence<br>%{{customdata[3]}}" if is_low else
+                   f"{y}: %{{y:+.1f}} {dunit} (95% CI %{{customdata[1]}} to "
+                   "%{customdata[2]})")
+                + "<extra></extra>"
+            ),
+        ))
+    median = float(pd.Series(share[~low] if (~low).any() else share).median())
+    fig.add_hline(y=0, line={"color": _OUTLINE, "width": 1})
+    fig.add_vline(x=median, line={"color": _OUTLINE, "width": 1, "dash": "dot"})
+    captions = (
+        (0.99, 0.01, "right", "bottom", "Big problems: common, negative"),
+        (0.01, 0.01, "left", "bottom", "Niche problems"),
+        (0.99, 0.99, "right", "top", "Strengths: common, positive"),
+        (0.01, 0.99, "left", "top", "Niche strengths"),
+    )
+    for x, yy, xanchor, yanchor, text in captions:
+        fig.add_annotation(x=x, y=yy, xref="paper", yref="paper", text=text, showarrow=False,
+                           xanchor=xanchor, yanchor=yanchor,
+                           font={"size": _FONT_SIZE - 2, "color": _OUTLINE})
+    if low.all():
+        fig.add_annotation(
+            x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+            text="Every theme has too few comments: insufficient evidence",
+            font={"size": _FONT_SIZE + 1, "color": _TEXT},
+        )
+    finite = [v for v in (list(value[~low]) + list(lo[~low]) + list(hi[~low])) if pd.notna(v)]
+    span = max([abs(v) for v in finite] + [1.0]) * 1.15
+    fig.update_layout(
+        title={"text": title}, height=520, font={"size": _FONT_SIZE},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+        margin={"l": 10, "r": 20, "t": 80, "b": 50}, hoverlabel={"align": "left"},
+    )
+    fig.update_xaxes(title_text="Share of comments mentioning the theme (%)",
+                     range=[0, max(float(share.max()) * 1.1, 1.0)])
+    fig.update_yaxes(title_text=f"{y.capitalize()} on {metric}"
+                     + (f" ({dunit})" if dunit else ""), range=[-span, span], zeroline=False)
+    return fig
+
+
+def attribution_waterfall(
+    drivers: pd.DataFrame,
+    *,
+    level: str = "theme",
+    top: int | None = 15,
+    segment: str | None = None,
+    period: str | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Waterfall from the reference to the metric through each theme's attribution.
+
+    Args:
+        drivers: a :func:`voc.drivers.driver_analysis` table (or the ``voc drivers`` output).
+        level: ``"theme"`` (default) or ``"theme_sentiment"``.
+        top: draw the ``top`` themes with the largest absolute attribution one by one and the
+            rest as one "Other themes" bar (``None``: every theme).
+        segment, period: the slice to draw when the table is sliced.
+        title: figure title.
+
+    Returns:
+        A figure with one ``go.Waterfall`` trace: the first bar (measure ``absolute``) is the
+        ``reference`` (mean row value of comments without a theme), then one ``relative`` bar
+        per theme with its ``attribution`` (most negative first), then, when some themes have
+        low support, one bar with their hidden attributions together, and finally the
+        ``metric_value`` (measure ``total``). The relative bars add up to metric − reference
+        exactly (the attributions are exactly additive; see :mod:`voc.drivers`). Share
+        metrics are drawn in percent. No data gives a figure with an annotation.
+    """
+    rows = _driver_rows(drivers, level, segment, period)
+    metric = _metric_label(_first(rows, "metric", _first(drivers, "metric")))
+    title = title or f"{metric}: from the reference to the current value"
+    if rows.empty or "metric_value" not in rows.columns:
+        return _empty_figure("No themes to show", title)
+    factor, unit, _ = _unit_scale(_first(rows, "unit"))
+    reference = float(rows["reference"].iloc[0])
+    current = float(rows["metric_value"].iloc[0])
+    names = _driver_names(rows)
+    attr = rows["attribution"].astype(float)
+    shown = [(names[i], float(attr.iloc[i])) for i in range(len(rows)) if pd.notna(attr.iloc[i])]
+    shown.sort(key=lambda item: item[1])
+    bars: list[tuple[str, float]] = []
+    if top is not None and len(shown) > top:
+        keep = sorted(sorted(shown, key=lambda item: -abs(item[1]))[: max(0, int(top))],
+                      key=lambda item: item[1])
+        kept = {name for name, _ in keep}
+        rest = [v for name, v in shown if name not in kept]
+        bars = keep + [(f"Other themes ({len(rest)})", float(sum(rest)))]
+    else:
+        bars = list(shown)
+    n_low = int(attr.isna().sum())
+    hidden = current - reference - sum(v for _, v in shown)
+    if n_low:
+        bars.append((f"Low-support themes ({n_low})", hidden))
+    labels = ["Reference (no theme)"] + [b[0] for b in bars] + [f"{metric} (current)"]
+    values = [reference * factor] + [b[1] * factor for b in bars] + [current * factor]
+    measures = ["absolute"] + ["relative"] * len(bars) + ["total"]
+    suffix = f" {unit}" if unit and unit != "%" else unit
+    text = ([f"{values[0]:.1f}{suffix}"] + [f"{v:+.1f}" for v in values[1:-1]]
+            + [f"{values[-1]:.1f}{suffix}"])
+    fig = go.Figure(go.Waterfall(
+        name=metric,
+        orientation="v",
+        x=labels,
+        y=values,
+        measure=measures,
+        text=text,
+        textposition="outside",
+        textfont={"color": _TEXT},
+        connector={"line": {"color": _OUTLINE, "width": 1, "dash": "dot"}},
+        increasing={"marker": {"color": SENTIMENT_COLORS["positive"],
+                               "line": {"color": _OUTLINE, "width": 1}}},
+        decreasing={"marker": {"color": SENTIMENT_COLORS["negative"],
+                               "line": {"color": _OUTLINE, "width": 1}}},
+        totals={"marker": {"color": _TOTAL_COLOR, "line": {"color": _OUTLINE, "width": 1}}},
+        hovertemplate="<b>%{x}</b><br>%{y:+.2f}<extra></extra>",
+        showlegend=False,
+    ))
+    fig.update_layout(title={"text": title}, height=460, font={"size": _FONT_SIZE},
+                      margin={"l": 10, "r": 10, "t": 60, "b": 120})
+    fig.update_yaxes(title_text=metric + (f" ({unit})" if unit else ""))
+    fig.update_xaxes(tickangle=-35)
+    return fig
+
+
+def metric_trend(
+    documents_or_frame: AnalysisResult | pd.DataFrame,
+    *,
+    metric: str = "nps",
+    score_col: str = "score",
+    date_col: str = "date",
+    period: str = "month",
+    confidence: float = 0.95,
+    title: str | None = None,
+) -> go.Figure:
+    """The metric per period with its confidence band.
+
+    Args:
+        documents_or_frame: an ``AnalysisResult`` (its ``documents``) or any DataFrame with a
+            score and a date column (e.g. the ``voc analyze`` output).
+        metric: one of :data:`voc.metrics.METRICS`.
+        score_col, date_col: the columns (default: voc's canonical ``score`` and ``date``).
+        period: ``day``, ``week``, ``month``, ``quarter`` or ``year``.
+        confidence: level of the band.
+
+    Returns:
+        One line (``Scatter`` with markers, named after the metric) of
+        :func:`voc.metrics.metric_value` per period, over every row with a score and a date
+        (comments with and without text), plus two ``Scatter`` traces drawing the interval as a
+        filled band ("95% CI"). x = the period's first day; hover shows the period, the value,
+        the interval and n. Share metrics are drawn in percent. No dated scores gives a figure
+        with an annotation.
+
+    Raises:
+        VocError: a missing column; ValidationError: scores outside the metric's scale.
+    """
+    from voc.metrics import UNITS, metric_value, period_labels
+
+    frame = documents_or_frame.documents if hasattr(documents_or_frame, "documents") \
+        else documents_or_frame
+    label = _metric_label(metric)
+    title = title or f"{label} by {period}"
+    if not isinstance(frame, pd.DataFrame):
+        raise VocError(expected="an AnalysisResult or a DataFrame with a score and a date",
+                       found=f"a {type(frame).__name__}", fix="pass result or result.documents")
+    for column, role in ((score_col, "score_col"), (date_col, "date_col")):
+        if column not in frame.columns:
+            raise VocError(expected=f"a column {column!r}",
+                           found=f"the columns {', '.join(map(str, frame.columns[:20]))}",
+                           fix=f"pass {role}='<column>'")
+    unit = UNITS.get(str(metric).lower(), "score")
+    factor, level_unit, _ = _unit_scale(unit)
+    labels = period_labels(frame[date_col].reset_index(drop=True), period)
+    scores = frame[score_col].reset_index(drop=True)
+    rows = []
+    for per in sorted(labels.dropna().unique()):
+        values = scores[(labels == per).to_numpy()]
+        mv = metric_value(metric, values, confidence=confidence)
+        if mv.n == 0:
+            continue
+        rows.append((per, mv))
+    if not rows:
+        return _empty_figure("No dated scores to show", title)
+    x = [per.start_time for per, _ in rows]
+    value = [mv.value * factor for _, mv in rows]
+    lo = [mv.ci_low * factor for _, mv in rows]
+    hi = [mv.ci_high * factor for _, mv in rows]
+    custom = [[str(per), mv.n, f"{mv.ci_low * factor:.1f}", f"{mv.ci_high * factor:.1f}"]
+              for per, mv in rows]
+    band = f"{confidence:.0%} CI"
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=hi, mode="lines", line={"width": 0}, name=band,
+                             showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
+                             fillcolor=_BAND_COLOR, name=band, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=x, y=value, mode="lines+markers", name=label,
+        line={"color": _LINE_COLOR, "width": 2}, marker={"size": 8, "color": _LINE_COLOR},
+        customdata=custom,
+        hovertemplate=("<b>%{customdata[0]}</b><br>" + label + ": %{y:.1f}" + level_unit
+                       + f"<br>{band}: %{{customdata[2]}} to %{{customdata[3]}}"
+                       + "<br>n = %{customdata[1]}<extra></extra>"),
+    ))
+    fig.update_layout(title={"text": title}, height=380, font={"size": _FONT_SIZE},
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40}, hoverlabel={"align": "left"},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+    fig.update_yaxes(title_text=label + (f" ({level_unit})" if level_unit else ""))
+    fig.update_xaxes(title_text="")
+    return fig
+
+
+def bridge_chart(
+    summary: pd.DataFrame,
+    components: pd.DataFrame,
+    *,
+    top: int = 6,
+    title: str | None = None,
+) -> go.Figure:
+    """Waterfall of a :func:`voc.drivers.bridge`: metric_a → components → metric_b.
+
+    Args:
+        summary, components: the two tables :func:`voc.drivers.bridge` returns.
+        top: themes (ranked by the absolute sum of their two components) drawn one by one;
+            the other themes are grouped into "Other themes · prevalence" / "· score".
+        title: figure title (default: the headline "NPS a → b: x → y (Δ z)").
+
+    Returns:
+        One ``go.Waterfall`` trace: ``metric_a`` (measure ``absolute``); per top theme two
+        ``relative`` bars, "<theme> · prevalence" (more or fewer mentions) and
+        "<theme> · score" (mentioners scoring differently); the other themes grouped; the
+        "(no theme)" comments' two bars; "Segment mix" when the bridge was split by segment;
+        then ``metric_b`` (measure ``total``). The relative bars add up to ``diff`` exactly.
+        Zero-valued groups are left out. Share metrics are drawn in percent.
+    """
+    if not isinstance(summary, pd.DataFrame) or summary.empty:
+        return _empty_figure("No comparison to show", title or "Bridge")
+    metric = _metric_label(_first(summary, "metric"))
+    factor, unit, dunit = _unit_scale(_first(summary, "unit"))
+    ga, gb = str(_first(summary, "group_a", "a")), str(_first(summary, "group_b", "b"))
+    ma, mb = float(summary["metric_a"].iloc[0]), float(summary["metric_b"].iloc[0])
+    diff = float(summary["diff"].iloc[0])
+    suffix = f" {unit}" if unit and unit != "%" else unit
+    headline = (f"{metric} {ga} → {gb}: {ma * factor:.1f}{suffix} → {mb * factor:.1f}{suffix} "
+                f"(Δ {diff * factor:+.1f}{' ' + dunit if dunit else ''})")
+    title = title or headline
+    comp = components if isinstance(components, pd.DataFrame) else pd.DataFrame()
+    bars: list[tuple[str, float]] = []
+    if not comp.empty:
+        themed = comp[comp["component"].isin(["prevalence", "score"])
+                      & (comp["theme"].astype(str) != "(no theme)")]
+        totals = themed.groupby("theme", sort=False)["value"].apply(lambda s: s.abs().sum())
+        ranked = totals.sort_values(ascending=False, kind="stable").index.tolist()
+        keep = ranked[: max(0, int(top))]
+        for theme in keep:
+            rows = themed[themed["theme"] == theme]
+            name = _first(rows, "theme_name", theme)
+            for kind in ("prevalence", "score"):
+                part = rows[rows["component"] == kind]["value"]
+                bars.append((f"{name} · {kind}", float(part.sum())))
+        rest = themed[~themed["theme"].isin(keep)]
+        if not rest.empty:
+            for kind in ("prevalence", "score"):
+                bars.append((f"Other themes ({rest['theme'].nunique()}) · {kind}",
+                             float(rest[rest["component"] == kind]["value"].sum())))
+        none = comp[comp["theme"].astype(str) == "(no theme)"]
+        for kind in ("prevalence", "score"):
+            part = none[none["component"] == kind]["value"]
+            if len(part):
+                bars.append((f"No theme · {kind}", float(part.sum())))
+        mix = comp[comp["component"] == "segment_mix"]["value"]
+        if len(mix):
+            bars.append(("Segment mix", float(mix.sum())))
+        bars = [b for b in bars if b[1] != 0.0]
+    if not bars:
+        bars = [("Change", diff)]
+    labels = [f"{metric} {ga}"] + [b[0] for b in bars] + [f"{metric} {gb}"]
+    values = [ma * factor] + [b[1] * factor for b in bars] + [mb * factor]
+    measures = ["absolute"] + ["relative"] * len(bars) + ["total"]
+    text = ([f"{values[0]:.1f}{suffix}"] + [f"{v:+.1f}" for v in values[1:-1]]
+            + [f"{values[-1]:.1f}{suffix}"])
+    fig = go.Figure(go.Waterfall(
+        name=metric, orientation="v", x=labels, y=values, measure=measures, text=text,
+        textposition="outside", textfont={"color": _TEXT},
+        connector={"line": {"color": _OUTLINE, "width": 1, "dash": "dot"}},
+        increasing={"marker": {"color": SENTIMENT_COLORS["positive"],
+                               "line": {"color": _OUTLINE, "width": 1}}},
+        decreasing={"marker": {"color": SENTIMENT_COLORS["negative"],
+                               "line": {"color": _OUTLINE, "width": 1}}},
+        totals={"marker": {"color": _TOTAL_COLOR, "line": {"color": _OUTLINE, "width": 1}}},
+        hovertemplate="<b>%{x}</b><br>%{y:+.2f}<extra></extra>", showlegend=False,
+    ))
+    fig.update_layout(title={"text": title}, height=460, font={"size": _FONT_SIZE},
+                      margin={"l": 10, "r": 10, "t": 60, "b": 140})
+    fig.update_yaxes(title_text=metric + (f" ({unit})" if unit else ""))
+    fig.update_xaxes(tickangle=-35)
     return fig
