@@ -329,7 +329,7 @@ def drivers(
     import pandas as pd
 
     from voc import drivers as drv
-    from voc.io import _WRITERS, read_feedback, write_table
+    from voc.io import SUPPORTED_OUTPUT, read_feedback, write_table
     from voc.metrics import METRICS, row_values
 
     try:
@@ -349,7 +349,7 @@ def drivers(
                            found="only some of them",
                            fix="e.g. --outcome-file crm.csv --outcome-col spend "
                                "--join-on customer_id")
-        if output.suffix.lower() not in _WRITERS:  # fail before a long analysis, not after
+        if output.suffix.lower() not in SUPPORTED_OUTPUT:  # fail before a long analysis
             write_table(pd.DataFrame(), output)  # raises write_table's own error
         raw = read_feedback(input, sheet=sheet)
         frame, names, score, dates = _drivers_frame(
