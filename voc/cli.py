@@ -420,6 +420,296 @@ def classify(
                    f"({doc.sentiment_score:+.2f}) themes={doc.theme_sentiment or '-'}")
 
 
+# ------------------------------------------------------------------------------------------
+# Training: train, evaluate, suggest, models list|show|activate
+# ------------------------------------------------------------------------------------------
+def _echo_lines(text: str, *, err: bool = False) -> None:
+    for line in text.rstrip("\n").splitlines():
+        typer.echo(line, err=err)
+
+
+def _default_model_dir(labeled: Path) -> Path:
+    import re
+
+    from voc.registry import workspace_models_dir
+
+    slug = re.sub(r"[^\w.-]+", "-", labeled.stem, flags=re.UNICODE).strip("-.") or "model"
+    return workspace_models_dir() / slug
+
+
+@app.command()
+def train(
+    labeled: Annotated[Path, typer.Argument(help="Labeled samples (CSV/XLSX/JSONL/...): text, "
+                                            "themes (id[:polarity];...), optional sentiment.",
+                                            show_default=False)],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Model folder; the new version is saved in it and made LATEST. "
+        "Default: $VOC_HOME/models/<file name>.")] = None,
+    base: Annotated[str, typer.Option(help="Model to start from (name or directory).")
+                    ] = "default",
+    embedder: Annotated[str | None, typer.Option(help="Embedding backend (default: the base "
+                                                 "model's), e.g. minilm-l6-v2-en.")] = None,
+    mode: Annotated[str, typer.Option(help="auto | single | multi (auto: single-label when "
+                                      "every comment has exactly one theme).")] = "auto",
+    priors: Annotated[bool, typer.Option(help="Also learn known themes from the base "
+                                         "taxonomy's example phrases.")] = True,
+    sentiment: Annotated[str, typer.Option(help="auto | retrain | keep (auto: refit the "
+                                           "sentiment head when it helps out of fold).")
+                         ] = "auto",
+    min_examples: Annotated[int, typer.Option(help="Labeled comments a theme needs.")] = 3,
+    weak: Annotated[Path | None, typer.Option(help="Opt-in: a feedback file with scores; "
+                                              "promoters/detractors become weak sentiment "
+                                              "examples.")] = None,
+    weak_scale: Annotated[str, typer.Option(help="Scale of the --weak scores: nps (0-10) or "
+                                            "csat (1-5).")] = "nps",
+    name: Annotated[str | None, typer.Option(help="Model name (default: the folder name).")
+                    ] = None,
+    version: Annotated[str | None, typer.Option(help="Version (default: a UTC timestamp).")
+                       ] = None,
+    text_col: Annotated[str | None, typer.Option(help="Column with the comment text.")] = None,
+    themes_col: Annotated[str | None, typer.Option(help="Column with the themes.")] = None,
+    sentiment_col: Annotated[str | None, typer.Option(help="Column with the comment "
+                                                      "sentiment.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final line.")] = False,
+) -> None:
+    """Train a model on labeled samples and save it as a new version."""
+    from voc.pipeline import Analyzer
+    from voc.training import model_card, read_labels, retrain
+
+    out_dir = output or _default_model_dir(labeled)
+    try:
+        data = read_labels(labeled, text_col=text_col, themes_col=themes_col,
+                           sentiment_col=sentiment_col, sheet=sheet, min_examples=min_examples)
+        if not quiet:
+            _echo_lines(data.report.summary())
+        weak_texts = weak_scores = None
+        if weak is not None:
+            from voc.io import read_feedback
+            from voc.schema import infer_mapping
+
+            weak_raw = read_feedback(weak)
+            roles = infer_mapping(weak_raw)
+            if roles.text is None or roles.score is None:
+                raise VocError(expected=f"a text and a score column in {weak}",
+                               found=f"text={roles.text!r}, score={roles.score!r}",
+                               fix="name the columns e.g. 'comment' and 'nps'")
+            weak_texts = weak_raw[roles.text].astype(str).tolist()
+            weak_scores = weak_raw[roles.score].tolist()
+        model = retrain(
+            Analyzer.load(base), data, mode=mode, embedder=embedder, priors=priors,
+            sentiment=sentiment, min_examples=min_examples, weak_texts=weak_texts,
+            weak_scores=weak_scores, weak_scale=weak_scale,
+            progress=None if quiet else lambda msg: typer.echo(f"  {msg}"),
+        )
+        model_name = name or out_dir.name
+        model.info["name"] = model_name
+        target = model.save(out_dir, name=model_name, version=version,
+                            card=model_card(model, data_name=labeled.name))
+    except VocError as exc:
+        _fail(exc)
+        return
+    metrics = model.info.get("metrics", {})
+    if not quiet:
+        typer.echo(f"Cross-validated on the training data: themes micro-F1 "
+                   f"{metrics.get('cv_micro_f1', float('nan')):.3f}, macro-F1 "
+                   f"{metrics.get('cv_macro_f1', float('nan')):.3f}; sentiment: "
+                   f"{model.info['training']['sentiment']['note']}.")
+    typer.echo(f"Saved model {model_name} version {target.name} to {target}")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Model name or directory.", show_default=False)],
+    labeled: Annotated[Path, typer.Argument(help="Labeled samples to score the model on.",
+                                            show_default=False)],
+    cv: Annotated[int | None, typer.Option(help="Instead: K-fold cross-validated retraining "
+                                           "from MODEL on LABELED.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Save the report (.json, .md, or .csv/.xlsx for the per-theme "
+        "table).")] = None,
+    predictions: Annotated[Path | None, typer.Option(help="Also write one row per labeled "
+                                                     "comment with gold and predicted "
+                                                     "labels.")] = None,
+    store: Annotated[bool, typer.Option(help="Record the report in the model's model.json "
+                                        "and model card (workspace models only).")] = True,
+    text_col: Annotated[str | None, typer.Option(help="Column with the comment text.")] = None,
+    themes_col: Annotated[str | None, typer.Option(help="Column with the themes.")] = None,
+    sentiment_col: Annotated[str | None, typer.Option(help="Column with the comment "
+                                                      "sentiment.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+) -> None:
+    """Score a model on labeled samples: per-theme P/R/F1, micro/macro F1, aspect sentiment."""
+    from voc.io import write_table
+    from voc.pipeline import Analyzer
+    from voc.registry import resolve_model_dir, shipped_models_dir
+    from voc.training import evaluate as evaluate_model
+    from voc.training import read_labels, store_evaluation
+
+    try:
+        data = read_labels(labeled, text_col=text_col, themes_col=themes_col,
+                           sentiment_col=sentiment_col, sheet=sheet,
+                           min_examples=3 if cv else 1)
+        report = evaluate_model(Analyzer.load(model), data, cv=cv)
+        _echo_lines(report.to_markdown())
+        if output is not None:
+            report.save(output)
+            typer.echo(f"Wrote {output}")
+        if predictions is not None:
+            write_table(report.predictions, predictions)
+            typer.echo(f"Wrote {predictions}")
+        if store and cv is None:
+            path = resolve_model_dir(model)
+            if path.resolve().is_relative_to(shipped_models_dir().resolve()):
+                typer.echo("Note: the shipped model is read-only; the report was not stored.",
+                           err=True)
+            else:
+                store_evaluation(path, report, dataset=labeled.name)
+                typer.echo(f"Stored the report in {path}")
+    except VocError as exc:
+        _fail(exc)
+
+
+@app.command()
+def suggest(
+    input: Annotated[Path, typer.Argument(help="Unlabeled feedback file.", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the ranked "
+                                         "comments (ready to label: empty themes and "
+                                         "sentiment columns).")],
+    model: Annotated[str, typer.Option(help="Model name or directory.")] = "default",
+    n: Annotated[int, typer.Option("-n", help="How many comments to suggest.")] = 50,
+    labeled: Annotated[Path | None, typer.Option(help="Already labeled samples: their "
+                                                 "comments are skipped and count for "
+                                                 "diversity.")] = None,
+    diversity: Annotated[float, typer.Option(help="0 = uncertainty only; higher = more "
+                                             "varied picks (0..1).")] = 0.3,
+    text_col: Annotated[str | None, typer.Option(help="Column with the comment text.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+) -> None:
+    """Rank unlabeled comments by uncertainty and diversity: what to label next."""
+    from voc.io import read_feedback, write_table
+    from voc.pipeline import Analyzer
+    from voc.schema import infer_mapping
+    from voc.training import read_labels
+    from voc.training import suggest as suggest_comments
+
+    try:
+        raw = read_feedback(input, sheet=sheet)
+        roles = infer_mapping(raw, overrides={"text": text_col} if text_col else None)
+        if roles.text is None:
+            raise VocError(expected=f"a text column in {input}", found="none recognised",
+                           fix="pass --text-col with the name of the comment column")
+        texts = ["" if v is None or (isinstance(v, float) and v != v) else str(v)
+                 for v in raw[roles.text].tolist()]
+        done: list[str] = []
+        if labeled is not None:
+            done = read_labels(labeled, min_examples=1).texts
+            skip = set(done)
+            texts = ["" if t.strip() in skip else t for t in texts]
+        ranked = suggest_comments(Analyzer.load(model), texts, n=n, labeled_texts=done,
+                                  diversity=diversity)
+        table = ranked.rename(columns={"row": "input_row"})
+        table["input_row"] = table["input_row"] + 1
+        table["themes"] = ""
+        table["sentiment"] = ""
+        write_table(table, output)
+    except VocError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"Wrote {len(table)} comments to label to {output} (input_row = 1-based data "
+               "row; fill in 'themes' and 'sentiment', then run voc train).")
+
+
+models_app = typer.Typer(help="List, inspect and activate saved model versions.",
+                         no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+def _model_root(name: str) -> Path:
+    from voc.errors import ModelError
+    from voc.registry import shipped_models_dir, workspace_models_dir
+
+    path = Path(name)
+    for cand in ([path] if path.is_dir() else []) + [workspace_models_dir() / name,
+                                                     shipped_models_dir() / name]:
+        if cand.is_dir():
+            return cand
+    raise ModelError(expected="a model name from `voc models list` or a model folder",
+                     found=repr(name), fix="run `voc models list` to see the saved models")
+
+
+@models_app.command("list")
+def models_list(
+    directory: Annotated[Path | None, typer.Option("--dir", help="List this folder of models "
+                                                   "instead of the workspace and shipped "
+                                                   "ones.")] = None,
+) -> None:
+    """Saved model versions (* = LATEST), workspace first, then shipped."""
+    from voc.registry import list_models
+
+    entries = list_models(directory) if directory else list_models()
+    if not entries:
+        typer.echo("No saved models.")
+        return
+    typer.echo(f"{'':1} {'name':<20} {'version':<18} {'location':<10} {'embedder':<22} "
+               f"{'themes':>6} {'micro-F1':>8}  created")
+    for e in entries:
+        f1 = "" if e["micro_f1"] is None else f"{e['micro_f1']:.3f}"
+        typer.echo(f"{'*' if e['latest'] else ' ':1} {e['name']:<20} {e['version']:<18} "
+                   f"{e['location']:<10} {e['embedder'] or '?':<22} {e['n_themes'] or '':>6} "
+                   f"{f1:>8}  {e['created'] or e['error'] or ''}")
+
+
+@models_app.command("show")
+def models_show(
+    model: Annotated[str, typer.Argument(help="Model name, name/version, or directory.",
+                                         show_default=False)],
+) -> None:
+    """Print a model version's description and model card."""
+    import json
+
+    from voc.registry import CARD_FILE, MODEL_FILE, resolve_model_dir
+
+    try:
+        name, _, version = model.partition("/")
+        path = (_model_root(name) / version) if version and not Path(model).exists() \
+            else resolve_model_dir(model)
+        path = resolve_model_dir(path)
+        meta = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
+    except VocError as exc:
+        _fail(exc)
+        return
+    classes = meta.get("heads", {}).get("themes", {}).get("classes", [])
+    typer.echo(f"{meta.get('name')} {meta.get('version')} ({path})")
+    typer.echo(f"  voc {meta.get('voc_version')}, format {meta.get('format_version')}, "
+               f"embedder {meta.get('embedder')}, created {meta.get('created')}")
+    typer.echo(f"  themes ({len(classes)}): {', '.join(classes)}")
+    data = meta.get("training_data", {})
+    typer.echo(f"  training data: {data.get('n_examples', '?')} examples, sha256 "
+               f"{str(data.get('sha256', '?'))[:16]}")
+    if (path / CARD_FILE).is_file():
+        typer.echo("")
+        _echo_lines((path / CARD_FILE).read_text(encoding="utf-8"))
+
+
+@models_app.command("activate")
+def models_activate(
+    name: Annotated[str, typer.Argument(help="Model name (or folder).", show_default=False)],
+    version: Annotated[str, typer.Argument(help="The version to make LATEST.",
+                                           show_default=False)],
+) -> None:
+    """Make VERSION the one that NAME loads (rewrites NAME/LATEST atomically)."""
+    from voc.registry import set_latest_version
+
+    try:
+        root = _model_root(name)
+        set_latest_version(root, version)
+    except VocError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{root.name}: LATEST is now {version}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

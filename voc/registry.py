@@ -240,3 +240,53 @@ def list_versions(model_root: str | os.PathLike[str]) -> list[str]:
         return []
     return sorted(p.name for p in root.iterdir()
                   if p.is_dir() and not p.name.startswith(".") and (p / MODEL_FILE).is_file())
+
+
+def list_models(*roots: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every saved model version, as dicts (for ``voc models list``).
+
+    Args:
+        roots: folders holding ``<name>/<version>/`` model directories; default the workspace
+            (``$VOC_HOME/models``) and then the shipped ``models/``.
+
+    Returns:
+        One dict per version: ``name``, ``version``, ``latest`` (bool), ``location``
+        (``workspace``, ``shipped`` or the root), ``path``, ``created``, ``embedder``,
+        ``n_themes``, ``micro_f1`` (the stored cross-validated or evaluated micro-F1, or
+        None) and ``error`` (None, or why model.json could not be read).
+    """
+    pairs: list[tuple[str, Path]] = (
+        [(str(r), Path(r)) for r in roots] if roots
+        else [("workspace", workspace_models_dir()), ("shipped", shipped_models_dir())]
+    )
+    out: list[dict[str, Any]] = []
+    for location, root in pairs:
+        if not root.is_dir():
+            continue
+        for model_root in sorted(p for p in root.iterdir()
+                                 if p.is_dir() and not p.name.startswith(".")):
+            latest_file = model_root / LATEST_FILE
+            latest = (latest_file.read_text(encoding="utf-8").strip()
+                      if latest_file.is_file() else None)
+            for version in list_versions(model_root):
+                entry: dict[str, Any] = {
+                    "name": model_root.name, "version": version, "latest": version == latest,
+                    "location": location, "path": str(model_root / version), "created": None,
+                    "embedder": None, "n_themes": None, "micro_f1": None, "error": None,
+                }
+                try:
+                    meta = json.loads((model_root / version / MODEL_FILE).read_text("utf-8"))
+                    metrics = meta.get("metrics") or {}
+                    evaluations = meta.get("evaluations") or []
+                    micro = (evaluations[-1].get("summary", {}).get("micro_f1") if evaluations
+                             else metrics.get("cv_micro_f1"))
+                    entry.update({
+                        "created": meta.get("created"), "embedder": meta.get("embedder"),
+                        "n_themes": len(meta.get("heads", {}).get("themes", {})
+                                        .get("classes", [])),
+                        "micro_f1": micro,
+                    })
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
+                    entry["error"] = f"unreadable model.json ({exc})"
+                out.append(entry)
+    return out
