@@ -177,8 +177,10 @@ def test_retrain_leaves_the_base_model_unchanged(default_analyzer: Analyzer,
 
 def test_thresholds_and_c_chosen_by_cross_validation(tiny_model: Analyzer) -> None:
     training = tiny_model.info["training"]
-    assert set(training["cv_scores"]) == {f"C={c},prior={w}" for c in ("0.5", "2", "8")
-                                          for w in ("0", "0.3", "1")}
+    # coordinate search: the prior weight at the middle C, then C at the best weight
+    w = f"{training['prior_weight']:g}"
+    assert {f"C=2,prior={p}" for p in ("0", "0.3", "1")} | {f"C={c},prior={w}" for c in (
+        "0.5", "2", "8")} == set(training["cv_scores"])
     assert tiny_model.theme_head.C in (0.5, 2.0, 8.0)
     assert training["prior_weight"] in (0.0, 0.3, 1.0)
     # new themes were matched automatically to the base themes they resemble
@@ -253,6 +255,18 @@ def test_sentiment_head_kept_without_polarities(default_analyzer: Analyzer) -> N
     assert "kept the base sentiment head" in model.info["training"]["sentiment"]["note"]
     with pytest.raises(LabelError, match="another embedder"):
         default_analyzer.retrain(labels, embedder="tfidf-v1")
+
+
+def test_weak_supervision_adds_sentiment_examples(default_analyzer: Analyzer) -> None:
+    weak_texts = ["Everything was perfect, thank you!", "Never again, awful experience.",
+                  "It was fine I guess.", ""]
+    model = default_analyzer.retrain(TINY_LABELS, sentiment="retrain", weak_texts=weak_texts,
+                                     weak_scores=[10, 1, 7, 0])
+    strong = model.info["training"]["labels"]["n_polarity"] + len(TINY_LABELS)
+    # the promoter and the detractor are added; the passive and the empty comment are not
+    assert model.info["training"]["sentiment"]["n_examples"] == strong + 2
+    with pytest.raises(VocError, match="one score per"):
+        default_analyzer.retrain(TINY_LABELS, weak_texts=weak_texts, weak_scores=[1])
 
 
 def test_weak_labels_from_scores() -> None:

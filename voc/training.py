@@ -791,31 +791,46 @@ def _fit_theme_head(
                 np.concatenate([np.ones(len(rows)), np.full(len(Y_prior), w)]))
 
     results: dict[tuple[float, float], tuple[float, np.ndarray, np.ndarray]] = {}
+
+    def cross_validate(C: float, w: float) -> None:
+        if (C, w) in results:
+            return
+        decision = np.full((n, k), -np.inf)
+        for (train, _test), rows in zip(splits, unit_rows, strict=True):
+            coef, intercept = _fit_all(*training_set(train, w), C)
+            if len(rows):
+                dec = np.asarray(X_units[rows] @ coef.T) + intercept
+                dec[unit_short[rows]] = -np.inf
+                np.maximum.at(decision, unit_doc[rows], dec)
+        decision[np.isinf(decision)] = -20.0
+        calibration = np.array([_platt(decision[:, j], Y[:, j]) if 0 < Y[:, j].sum() < n
+                                else (1.0, 0.0) for j in range(k)])
+        proba = 1.0 / (1.0 + np.exp(-np.clip(decision * calibration[:, 0]
+                                             + calibration[:, 1], -40, 40)))
+        if mode == "single":
+            score = float(np.mean(Y[np.arange(n), proba.argmax(axis=1)] == 1))
+        else:
+            thresholds, _ = _best_thresholds(proba, Y)
+            score = _micro_f1(proba >= thresholds, Y)
+        results[(C, w)] = (score, proba, calibration)
+
+    mid_c = float(np.median(grid))
+    mid_w = float(np.median(weights))
+
+    def best(keys: Sequence[tuple[float, float]]) -> tuple[float, float]:
+        # ties (common with few labels): the C, then the prior weight, closest to the middle
+        # of its grid (C in log scale)
+        top = max(results[key][0] for key in keys)
+        return min((key for key in keys if results[key][0] >= top - 1e-9),
+                   key=lambda key: (abs(math.log(key[0] / mid_c)), abs(key[1] - mid_w)))
+
+    # coordinate search: the prior weight at the middle C, then C at that weight
     for w in weights:
-        for C in grid:
-            decision = np.full((n, k), -np.inf)
-            for (train, _test), rows in zip(splits, unit_rows, strict=True):
-                coef, intercept = _fit_all(*training_set(train, w), C)
-                if len(rows):
-                    dec = np.asarray(X_units[rows] @ coef.T) + intercept
-                    dec[unit_short[rows]] = -np.inf
-                    np.maximum.at(decision, unit_doc[rows], dec)
-            decision[np.isinf(decision)] = -20.0
-            calibration = np.array([_platt(decision[:, j], Y[:, j]) if 0 < Y[:, j].sum() < n
-                                    else (1.0, 0.0) for j in range(k)])
-            proba = 1.0 / (1.0 + np.exp(-np.clip(decision * calibration[:, 0]
-                                                 + calibration[:, 1], -40, 40)))
-            if mode == "single":
-                score = float(np.mean(Y[np.arange(n), proba.argmax(axis=1)] == 1))
-            else:
-                thresholds, _ = _best_thresholds(proba, Y)
-                score = _micro_f1(proba >= thresholds, Y)
-            results[(C, w)] = (score, proba, calibration)
-    best_score = max(r[0] for r in results.values())
-    # ties: the C closest (in log scale) to the middle of the grid, then the larger prior
-    mid = math.log(float(np.median(grid)))
-    best_c, best_w = min((key for key, r in results.items() if r[0] >= best_score - 1e-9),
-                         key=lambda key: (abs(math.log(key[0]) - mid), -key[1]))
+        cross_validate(mid_c, w)
+    best_w = best([(mid_c, w) for w in weights])[1]
+    for C in grid:
+        cross_validate(C, best_w)
+    best_c, best_w = best(list(results))
     _, proba, calibration = results[(best_c, best_w)]
     thresholds, _ = _best_thresholds(proba, Y)
     coef, intercept = _fit_all(*training_set(np.arange(n), best_w), best_c)
