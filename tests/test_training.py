@@ -329,14 +329,19 @@ def test_suggest_ranks_uncertain_first_and_diverse(tiny_model: Analyzer) -> None
     sure = list(TINY_LABELS["text"][:6])  # training rows: confidently classified
     unsure = ["Hmm.", "It was a day like any other, I suppose, with things happening."]
     texts = sure + unsure + [""]
-    ranked = suggest(tiny_model, texts, n=len(texts), diversity=0.0)
+    ranked = suggest(tiny_model, texts, n=len(texts), diverse=False)
     assert len(ranked) == len(texts) - 1  # the empty comment is never suggested
     assert list(ranked["uncertainty"]) == sorted(ranked["uncertainty"], reverse=True)
     assert set(ranked["row"][:2]) == {6, 7}
-    # diversity: a duplicate of the top pick is pushed down
-    dup = suggest(tiny_model, [unsure[1], unsure[1], *sure], n=3, diversity=0.5)
-    assert dup["row"].tolist()[:2] != [0, 1] and dup["row"].iloc[0] in (0, 1)
-    assert dup["similarity"].iloc[0] == 0.0
+    assert ranked["similarity"].eq(0).all() and ranked["cluster"].eq(-1).all()
+    # diversity: one pick per cluster, so a duplicate of the top pick is not picked too
+    dup = suggest(tiny_model, [unsure[1], unsure[1], *sure], n=3)
+    assert dup["row"].iloc[0] in (0, 1) and not {0, 1} <= set(dup["row"])
+    assert dup["cluster"].nunique() == 3
+    assert dup.equals(suggest(tiny_model, [unsure[1], unsure[1], *sure], n=3))  # seeded
+    # already labeled comments are skipped and similarity to them is reported
+    skip = suggest(tiny_model, texts, n=3, labeled_texts=unsure[:1])
+    assert 6 not in set(skip["row"]) and (skip["similarity"] > 0).all()
 
 
 # ------------------------------------------------------------------------------ CLI

@@ -579,10 +579,9 @@ def suggest(
     model: Annotated[str, typer.Option(help="Model name or directory.")] = "default",
     n: Annotated[int, typer.Option("-n", help="How many comments to suggest.")] = 50,
     labeled: Annotated[Path | None, typer.Option(help="Already labeled samples: their "
-                                                 "comments are skipped and count for "
-                                                 "diversity.")] = None,
-    diversity: Annotated[float, typer.Option(help="0 = uncertainty only; higher = more "
-                                             "varied picks (0..1).")] = 0.3,
+                                                 "comments are skipped.")] = None,
+    diverse: Annotated[bool, typer.Option(help="One pick per cluster of similar comments "
+                                          "(--no-diverse: by uncertainty only).")] = True,
     text_col: Annotated[str | None, typer.Option(help="Column with the comment text.")] = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
 ) -> None:
@@ -604,10 +603,8 @@ def suggest(
         done: list[str] = []
         if labeled is not None:
             done = read_labels(labeled, min_examples=1).texts
-            skip = set(done)
-            texts = ["" if t.strip() in skip else t for t in texts]
         ranked = suggest_comments(Analyzer.load(model), texts, n=n, labeled_texts=done,
-                                  diversity=diversity)
+                                  diverse=diverse)
         table = ranked.rename(columns={"row": "input_row"})
         table["input_row"] = table["input_row"] + 1
         table["themes"] = ""

@@ -1478,37 +1478,40 @@ def suggest(
     n: int = 50,
     *,
     labeled_texts: Sequence[str] | None = None,
-    diversity: float = 0.3,
+    diverse: bool = True,
+    random_state: int = 0,
 ) -> pd.DataFrame:
     """Rank unlabeled comments by how much labeling them should teach the model.
 
     Uncertainty: in multi-label mode, how close the comment's most uncertain theme
-    probability is to that theme's threshold (1 = exactly at it); in single-label mode, one
-    minus the margin between the two most probable themes. Diversity: comments are picked
-    greedily, each time maximising ``(1 - diversity) * uncertainty - diversity * similarity``,
-    where similarity is the highest cosine similarity of the comment's embedding to those
-    already picked (and to ``labeled_texts``), so near-duplicates are not suggested twice.
-    Deterministic; ties keep input order.
+    probability is to that theme's threshold (1 = exactly at it, 0 = as far as possible);
+    in single-label mode, one minus the margin between the two most probable themes.
+    Diversity (``diverse=True``): the comments are grouped into ``n`` clusters of similar
+    meaning (k-means on their embeddings) and the most uncertain comment of each cluster is
+    picked, so the picks cover the data instead of piling up on one confusing kind of comment
+    (or on near-duplicates). Comments equal to one in ``labeled_texts`` are skipped. The picks
+    are returned most uncertain first. Deterministic for a given ``random_state``.
 
     Returns:
         ``n`` rows (fewer if there are fewer non-empty comments), best first: ``rank``
         (1-based), ``row`` (0-based position in ``texts``), ``text``, ``uncertainty``,
-        ``uncertain_theme``, ``predicted_themes``, ``similarity`` (to the closest earlier
-        pick or labeled comment) and ``score``.
+        ``uncertain_theme`` (the theme the model is least sure about), ``predicted_themes``,
+        ``similarity`` (cosine similarity to the closest labeled comment; 0 without
+        ``labeled_texts``) and ``cluster`` (-1 when ``diverse`` is False).
     """
-    if not 0.0 <= diversity <= 1.0:
-        raise VocError(expected="diversity in [0, 1]", found=repr(diversity),
-                       fix="use e.g. 0.3 (0 = uncertainty only)")
     if n < 1:
         raise VocError(expected="n >= 1", found=str(n), fix="ask for at least one comment")
     texts = ["" if _is_missing(t) else str(t) for t in texts]
-    usable = [i for i, t in enumerate(texts) if clean_text(t).strip()]
+    done = {clean_text(t, keep_newlines=True) for t in (labeled_texts or [])
+            if isinstance(t, str)}
+    cleaned = [clean_text(t, keep_newlines=True) for t in texts]
+    usable = [i for i, t in enumerate(cleaned) if t.strip() and t not in done]
     columns = ["rank", "row", "text", "uncertainty", "uncertain_theme", "predicted_themes",
-               "similarity", "score"]
+               "similarity", "cluster"]
     if not usable:
         return pd.DataFrame(columns=columns)
-    chosen_texts = [texts[i] for i in usable]
-    proba = theme_probabilities(analyzer, chosen_texts).to_numpy()
+    pool = [cleaned[i] for i in usable]
+    proba = theme_probabilities(analyzer, pool).to_numpy()
     classes = [str(c) for c in analyzer.theme_head.classes_]
     thresholds = np.asarray(analyzer.theme_head.thresholds_, dtype=float)
     if analyzer.settings.theme_mode == "single" and proba.shape[1] > 1:
@@ -1523,33 +1526,32 @@ def suggest(
         which = per_theme.argmax(axis=1)
         predicted = [";".join(c for c, hit in zip(classes, row, strict=True) if hit)
                      for row in proba >= thresholds]
-    vecs = analyzer.embed([clean_text(t, keep_newlines=True) for t in chosen_texts])
-    sim = np.full(len(usable), -1.0)
-    if labeled_texts:
-        lv = analyzer.embed([clean_text(t, keep_newlines=True) for t in labeled_texts
-                             if isinstance(t, str) and t.strip()])
-        if len(lv):
-            sim = (vecs @ lv.T).max(axis=1)
-    picked: list[int] = []
-    picked_sim: list[float] = []
-    available = np.ones(len(usable), dtype=bool)
-    for _ in range(min(n, len(usable))):
-        score = (1.0 - diversity) * uncertainty - diversity * np.maximum(sim, 0.0)
-        score[~available] = -np.inf
-        best = int(np.argmax(score))
-        picked.append(best)
-        picked_sim.append(float(max(sim[best], 0.0)))
-        available[best] = False
-        sim = np.maximum(sim, vecs @ vecs[best])
-    rows = []
-    for rank, (j, s_prev) in enumerate(zip(picked, picked_sim, strict=True), start=1):
-        rows.append({
-            "rank": rank, "row": usable[j], "text": texts[usable[j]],
-            "uncertainty": round(float(uncertainty[j]), 4),
-            "uncertain_theme": classes[int(which[j])] if classes else "",
-            "predicted_themes": predicted[j], "similarity": round(s_prev, 4),
-            "score": round(float((1.0 - diversity) * uncertainty[j] - diversity * s_prev), 4),
-        })
+    vecs = analyzer.embed(pool)
+    similarity = np.zeros(len(pool))
+    if done:
+        labeled_vecs = analyzer.embed(sorted(t for t in done if t.strip()))
+        if len(labeled_vecs):
+            similarity = np.clip((vecs @ labeled_vecs.T).max(axis=1), 0.0, 1.0)
+    k = min(n, len(pool))
+    cluster = np.full(len(pool), -1)
+    if diverse and k < len(pool):
+        from sklearn.cluster import KMeans
+
+        with _single_threaded():
+            cluster = KMeans(k, random_state=random_state, n_init=3).fit(vecs).labels_
+        picked = [int(members[np.argmax(uncertainty[members])])
+                  for members in (np.flatnonzero(cluster == c) for c in range(k))
+                  if len(members)]
+    else:
+        picked = list(range(len(pool)))
+    picked = sorted(picked, key=lambda j: (-uncertainty[j], j))[:k]
+    rows = [{
+        "rank": rank, "row": usable[j], "text": texts[usable[j]],
+        "uncertainty": round(float(uncertainty[j]), 4),
+        "uncertain_theme": classes[int(which[j])] if classes else "",
+        "predicted_themes": predicted[j], "similarity": round(float(similarity[j]), 4),
+        "cluster": int(cluster[j]),
+    } for rank, j in enumerate(picked, start=1)]
     return pd.DataFrame(rows, columns=columns)
 
 
