@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,6 +22,22 @@ app = typer.Typer(
 def _fail(exc: VocError) -> None:
     typer.secho(f"Error: {exc}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
+
+
+def _analyze_with_progress(analyzer: Any, raw: Any, *, quiet: bool, **columns: Any) -> Any:
+    """Run ``analyzer.analyze(raw, **columns)`` behind a progress bar on an interactive stderr."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} comments"), TimeRemainingColumn(),
+        disable=quiet or not sys.stderr.isatty(), transient=True, console=None,
+    ) as bar:
+        task = bar.add_task("Analyzing", total=len(raw))
+        return analyzer.analyze(
+            raw, **columns,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
 
 
 @app.command()
@@ -42,7 +58,6 @@ def analyze(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Tag every comment with themes and aspect-level sentiment."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from voc.io import read_feedback, write_table
     from voc.pipeline import Analyzer
@@ -50,17 +65,8 @@ def analyze(
     try:
         raw = read_feedback(input, sheet=sheet)
         analyzer = Analyzer.load(model)
-        with Progress(
-            TextColumn("[progress.description]{task.description}"), BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} comments"), TimeRemainingColumn(),
-            disable=quiet or not sys.stderr.isatty(), transient=True,
-            console=None,
-        ) as bar:
-            task = bar.add_task("Analyzing", total=len(raw))
-            result = analyzer.analyze(
-                raw, text_col=text_col, score_col=score_col, id_col=id_col, date_col=date_col,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        result = _analyze_with_progress(analyzer, raw, quiet=quiet, text_col=text_col,
+                                        score_col=score_col, id_col=id_col, date_col=date_col)
         out = result.output_frame(raw)
         write_table(out, output)
         if mentions is not None:
@@ -152,7 +158,6 @@ def _drivers_frame(raw, *, model, text_col, score_col, id_col, date_col, metric,
         except (VocError, OSError):
             names = {}
         return raw, names, score_col, date_col
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from voc.pipeline import Analyzer
     from voc.schema import infer_mapping
@@ -170,16 +175,8 @@ def _drivers_frame(raw, *, model, text_col, score_col, id_col, date_col, metric,
             fix="pass --score-col <column> (or --outcome-file/--outcome-col/--join-on)",
         )
     analyzer = Analyzer.load(model)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} comments"), TimeRemainingColumn(),
-        disable=quiet or not sys.stderr.isatty(), transient=True, console=None,
-    ) as bar:
-        task = bar.add_task("Analyzing", total=len(raw))
-        result = analyzer.analyze(
-            raw, text_col=text_col, score_col=score_role, id_col=id_col, date_col=date_col,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    result = _analyze_with_progress(analyzer, raw, quiet=quiet, text_col=text_col,
+                                    score_col=score_role, id_col=id_col, date_col=date_col)
     frame = result.output_frame(raw)
     if "has_text" not in frame.columns:
         frame["has_text"] = result.documents["has_text"].to_numpy()
@@ -324,7 +321,6 @@ def drivers(
 ) -> None:
     """Which themes move NPS (or CSAT, CES, churn, ...), by how much, and how sure we are."""
     import warnings
-    from typing import Any
 
     import pandas as pd
 
