@@ -246,7 +246,14 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "sentiment": lambda a: bench_sentiment(),
     "themes": lambda a: bench_themes(),
     "drivers": lambda a: _drivers(),
+    "training": lambda a: _training(),
 }
+
+
+def _training() -> list[Row]:
+    from benchmarks.training_bench import bench_training
+
+    return bench_training()
 
 
 def _drivers() -> list[Row]:

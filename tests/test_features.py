@@ -132,3 +132,26 @@ def test_with_lexical_concatenates() -> None:
     np.testing.assert_array_equal(both[:, :3].toarray(), emb)
     np.testing.assert_allclose(both[:, 3:].toarray(), lex.toarray())
     assert with_lexical(emb, None) is emb
+
+
+def test_word_block_adds_columns_and_round_trips() -> None:
+    from voc.features import SentimentFeatures
+
+    lf = LexicalFeatures(n_features=2**10, weight=0.5, words=True).fit(CORPUS)
+    assert lf.n_columns == 2**11 and lf.idf_ is not None and lf.idf_.shape == (2**11,)
+    m = lf.transform(["wait staff", "staff wait"])
+    # the character block is nearly the same for both; the word bigrams differ
+    assert m[:, 2**10:].nnz > 0
+    assert (m[0, 2**10:] != m[1, 2**10:]).nnz > 0
+    np.testing.assert_allclose(_row_norms(m), 0.5, atol=1e-5)
+    feats = SentimentFeatures(lf, lexicon_weight=0.0)
+    again = SentimentFeatures.from_state(feats.config(), feats.arrays())
+    assert again.lexical is not None and again.lexical.words
+    emb = np.zeros((2, 3), dtype=np.float32)
+    a = feats.transform(["wait staff", "x"], emb, ["en", "en"])
+    b = again.transform(["wait staff", "x"], emb, ["en", "en"])
+    np.testing.assert_allclose(a.toarray(), b.toarray(), atol=1e-7)
+    # a model saved before the option (no "words" key) loads with the character block only
+    old = SentimentFeatures.from_state({"lexical": {"n_features": 64, "weight": 1.0},
+                                        "lexicon_weight": 0.0}, {})
+    assert old.lexical is not None and not old.lexical.words

@@ -3,6 +3,7 @@ commands train / evaluate / suggest / models."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ from voc.training import (
     LabelError,
     TrainingOptions,
     _best_thresholds,
+    _required_thresholds,
     _score,
     _weak_labels,
+    _with_required,
     aspect_sentiment,
     evaluate,
     parse_labels,
@@ -202,6 +205,47 @@ def test_best_thresholds_maximise_f1() -> None:
     thresholds, best = _best_thresholds(P, Y)
     assert 0.2 < thresholds[0] <= 0.3 and 0.7 < thresholds[1] <= 0.8
     np.testing.assert_allclose(best, [1.0, 1.0])
+
+
+def test_require_theme_gives_empty_comments_their_best_theme() -> None:
+    P = np.array([[0.6, 0.1], [0.2, 0.3], [0.0, 0.0], [0.1, 0.9]])
+    pred = _with_required(P, np.array([0.5, 0.5]))
+    # row 1 passes no threshold -> its most probable theme; row 2 has no probability at all
+    assert pred.tolist() == [[True, False], [False, True], [False, False], [False, True]]
+
+
+def test_required_thresholds_never_score_worse_than_the_start() -> None:
+    rng = np.random.default_rng(0)
+    Y = np.zeros((60, 3), dtype=np.int8)
+    Y[np.arange(60), rng.integers(0, 3, 60)] = 1  # every comment has a theme
+    P = np.clip(Y * 0.35 + rng.uniform(0, 0.5, Y.shape), 0, 1)
+    start, _ = _best_thresholds(P, Y)
+    thresholds, score = _required_thresholds(P, Y, start)
+    plain = 2 * int(((start <= P) & (Y == 1)).sum()) / int((start <= P).sum() + Y.sum())
+    required_at_start = _with_required(P, start)
+    start_score = 2 * int((required_at_start & (Y == 1)).sum()) / int(
+        required_at_start.sum() + Y.sum())
+    assert score >= start_score - 1e-12
+    assert score >= plain - 0.05  # forcing a theme on every comment cannot cost much here
+    assert ((thresholds >= 0.05) & (thresholds <= 0.95)).all()
+
+
+def test_require_theme_learnt_and_saved(default_analyzer: Analyzer, tmp_path: Path) -> None:
+    """A codeframe where every comment has a theme (with an 'other' code) turns the rule on
+    only when it helps out of fold; the setting is saved and applied by analyze()."""
+    model = default_analyzer.retrain(TINY_LABELS, sentiment="keep", mode="multi")
+    assert isinstance(model.settings.require_theme, bool)
+    assert model.info["training"]["require_theme"] == model.settings.require_theme
+    loaded = Analyzer.load(model.save(tmp_path / "m", version="1"))
+    assert loaded.settings.require_theme == model.settings.require_theme
+    forced = Analyzer(loaded.taxonomy, loaded.theme_head, loaded.sentiment_head,
+                      loaded.embedder_name,
+                      settings=dataclasses.replace(loaded.settings, require_theme=True),
+                      info=loaded.info, sentiment_features=loaded.sentiment_features,
+                      theme_features=loaded.theme_features)
+    text = ["We went there on a Tuesday."]  # no theme is likely to pass its threshold
+    docs = forced.analyze(text).documents
+    assert docs.loc[0, "themes"] in set(loaded.taxonomy.ids)
 
 
 def test_single_label_codeframe_ids_round_trip(codeframe_model: Analyzer,

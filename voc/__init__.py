@@ -38,6 +38,11 @@ _EXPORTS = {
     "join_outcome": "voc.drivers",
     "metric_value": "voc.metrics",
     "nps": "voc.metrics",
+    "read_labels": "voc.training",
+    "retrain": "voc.training",
+    "evaluate": "voc.training",
+    "suggest": "voc.training",
+    "TrainingOptions": "voc.training",
     "VocError": "voc.errors",
     "InputFileError": "voc.errors",
     "ValidationError": "voc.errors",
@@ -55,6 +60,7 @@ __all__ = [
     "Taxonomy",
     "Theme",
     "ThemeClassifier",
+    "TrainingOptions",
     "ValidationError",
     "ValidationReport",
     "VocError",
@@ -62,12 +68,16 @@ __all__ = [
     "bridge",
     "classify",
     "driver_analysis",
+    "evaluate",
     "get_embedder",
     "infer_mapping",
     "join_outcome",
     "metric_value",
     "nps",
     "read_feedback",
+    "read_labels",
+    "retrain",
+    "suggest",
     "validate",
     "write_table",
 ]
@@ -83,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from voc.sentiment import SentimentClassifier
     from voc.taxonomy import Taxonomy, Theme
     from voc.themes import ThemeClassifier
+    from voc.training import TrainingOptions, evaluate, read_labels, retrain, suggest
 
 
 def __getattr__(name: str) -> Any:

@@ -18,42 +18,59 @@ from sklearn.preprocessing import normalize
 
 
 class LexicalFeatures:
-    """Character 2–4-gram (within word boundaries) TF-IDF hashed into ``n_features`` columns.
+    """Character 2–4-gram (within word boundaries) TF-IDF hashed into ``n_features`` columns,
+    optionally followed by word 1–2-gram TF-IDF hashed into another ``n_features`` columns.
 
     Args:
-        n_features: number of hash buckets (columns), a power of two.
+        n_features: number of hash buckets per block, a power of two.
         weight: the L2-normalised rows are multiplied by this (relative weight against a
             unit-length embedding when both are concatenated), >= 0.
-        idf: learnt inverse document frequencies (n_features,), or None (uniform).
+        idf: learnt inverse document frequencies (``n_columns``,), or None (uniform).
+        words: add the word uni- and bigram block (phrases such as "wait staff" that
+            character n-grams blur; text without spaces, such as Chinese, relies on the
+            character block).
     """
 
     def __init__(self, n_features: int = 2**14, weight: float = 0.5,
-                 idf: np.ndarray | None = None) -> None:
+                 idf: np.ndarray | None = None, words: bool = False) -> None:
         self.n_features = int(n_features)
         self.weight = float(weight)
+        self.words = bool(words)
         self.idf_ = None if idf is None else np.asarray(idf, dtype=np.float32)
         self._vectorizer = HashingVectorizer(
             analyzer="char_wb", ngram_range=(2, 4), n_features=self.n_features,
             alternate_sign=False, norm=None, lowercase=True, dtype=np.float32,
         )
+        self._word_vectorizer = HashingVectorizer(
+            analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
+            n_features=self.n_features, alternate_sign=False, norm=None, lowercase=True,
+            dtype=np.float32,
+        ) if self.words else None
+
+    @property
+    def n_columns(self) -> int:
+        """Columns of :meth:`transform`'s output."""
+        return self.n_features * (2 if self.words else 1)
 
     def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
         texts = list(texts)
         if not texts:  # HashingVectorizer cannot transform an empty list
-            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
+            return sp.csr_matrix((0, self.n_columns), dtype=np.float32)
         counts = self._vectorizer.transform(texts).tocsr()
+        if self._word_vectorizer is not None:
+            counts = sp.hstack([counts, self._word_vectorizer.transform(texts)], format="csr")
         counts.data = 1.0 + np.log(counts.data)
         return counts
 
     def fit(self, texts: Sequence[str]) -> LexicalFeatures:
         counts = self._counts(texts)
-        df = np.bincount(counts.indices, minlength=self.n_features)
+        df = np.bincount(counts.indices, minlength=self.n_columns)
         n = counts.shape[0]
         self.idf_ = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
         return self
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Sparse (n, n_features) float32 rows of L2 norm ``weight`` (0 for empty text)."""
+        """Sparse (n, n_columns) float32 rows of L2 norm ``weight`` (0 for empty text)."""
         counts = self._counts(texts)
         if counts.shape[0] == 0:
             return counts
@@ -63,7 +80,10 @@ class LexicalFeatures:
         return (rows * self.weight).astype(np.float32).tocsr()
 
     def config(self) -> dict[str, float | int]:
-        return {"n_features": self.n_features, "weight": self.weight}
+        out: dict[str, float | int] = {"n_features": self.n_features, "weight": self.weight}
+        if self.words:  # absent = False, so models saved before the option load unchanged
+            out["words"] = 1
+        return out
 
 
 def as_matrix(X: object) -> np.ndarray | sp.csr_matrix:
@@ -147,6 +167,6 @@ class SentimentFeatures:
         if isinstance(lex_cfg, dict):
             lexical = LexicalFeatures(
                 n_features=int(lex_cfg["n_features"]), weight=float(lex_cfg["weight"]),
-                idf=arrays.get("lexical_idf"),
+                idf=arrays.get("lexical_idf"), words=bool(lex_cfg.get("words", 0)),
             )
         return cls(lexical=lexical, lexicon_weight=float(config.get("lexicon_weight", 0.0)))

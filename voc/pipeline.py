@@ -72,12 +72,16 @@ class AnalyzerSettings:
         theme_mode: ``"multi"`` (every theme whose probability reaches its threshold) or
             ``"single"`` (exactly one theme per comment, the most probable one; used by models
             trained on a single-label codeframe).
+        require_theme: in ``"multi"`` mode, a comment whose clauses pass no threshold still
+            gets its most probable theme (set by training when every labeled comment has a
+            theme, e.g. a codeframe with an "other" code, and this scores better out of fold).
     """
 
     sentence_context: bool = True
     min_clause_chars: int = 2
     batch_size: int = 1000
     theme_mode: str = "multi"
+    require_theme: bool = False
 
     def __post_init__(self) -> None:
         if self.theme_mode not in ("multi", "single"):
@@ -89,7 +93,7 @@ class AnalyzerSettings:
     def to_dict(self) -> dict[str, Any]:
         return {"sentence_context": self.sentence_context,
                 "min_clause_chars": self.min_clause_chars, "batch_size": self.batch_size,
-                "theme_mode": self.theme_mode}
+                "theme_mode": self.theme_mode, "require_theme": self.require_theme}
 
 
 @dataclass
@@ -495,14 +499,14 @@ class Analyzer:
                 if (d, sid) in sent_index and sent_p is not None:
                     best_p = np.maximum(best_p, sent_p[sent_index[(d, sid)]])
                 per_sentence.append((members, p_clauses.argmax(axis=0), best_p))
-            if self.settings.theme_mode == "single":
+            chosen = [np.flatnonzero(bp >= thresholds) for _, _, bp in per_sentence]
+            if self.settings.theme_mode == "single" or (
+                    self.settings.require_theme and not any(len(c) for c in chosen)):
                 # one theme per comment: the most probable, in the sentence where it peaks
                 stacked = np.vstack([bp for _, _, bp in per_sentence])
                 s_top, t_top = np.unravel_index(int(stacked.argmax()), stacked.shape)
                 chosen = [np.array([t_top]) if i == s_top and stacked.max() > 0
                           else np.array([], dtype=int) for i in range(len(per_sentence))]
-            else:
-                chosen = [np.flatnonzero(bp >= thresholds) for _, _, bp in per_sentence]
             for (members, best_clause, best_p), themes_here in zip(per_sentence, chosen,
                                                                    strict=True):
                 for t in themes_here:

@@ -588,8 +588,10 @@ class TrainingOptions:
         cv_folds: folds for choosing C and thresholds and for the training report (>= 2).
         theme_c: inverse regularisation of the theme head; None = chosen by CV from
             ``C_GRID``.
-        lexical_weight: weight of the character n-gram TF-IDF block of the theme features
+        lexical_weight: weight of the n-gram TF-IDF block of the theme features
             (0 = embeddings only).
+        lexical_words: the TF-IDF block also has word uni- and bigrams (besides character
+            2-4-grams).
         sentiment: ``"auto"`` (refit the sentiment head when labels carry polarities and the
             refitted head is more accurate out of fold), ``"retrain"`` or ``"keep"``.
         sentiment_c: inverse regularisation of the sentiment head.
@@ -607,6 +609,7 @@ class TrainingOptions:
     cv_folds: int = 5
     theme_c: float | None = None
     lexical_weight: float = 1.0
+    lexical_words: bool = True
     sentiment: str = "auto"
     sentiment_c: float = 1.0
     weak_weight: float = 0.3
@@ -738,6 +741,36 @@ def _best_thresholds(P: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return thresholds, best_f1
 
 
+def _with_required(P: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Predictions at ``thresholds``, plus each comment's most probable theme when it has
+    none (the ``require_theme`` rule of :class:`~voc.pipeline.AnalyzerSettings`)."""
+    pred = thresholds <= P
+    empty = ~pred.any(axis=1) & (P.max(axis=1, initial=0.0) > 0)
+    pred[np.flatnonzero(empty), P[empty].argmax(axis=1)] = True
+    return pred
+
+
+def _required_thresholds(P: np.ndarray, Y: np.ndarray, start: np.ndarray,
+                         rounds: int = 2) -> tuple[np.ndarray, float]:
+    """Thresholds tuned for the ``require_theme`` rule by coordinate ascent on micro-F1
+    (starting from the per-theme optimum; ties keep the current value); (thresholds, F1)."""
+    grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
+    thresholds = start.copy()
+    best = _micro_f1(_with_required(P, thresholds), Y)
+    for _ in range(rounds):
+        changed = False
+        for j in range(P.shape[1]):
+            for t in grid:
+                trial = thresholds.copy()
+                trial[j] = t
+                score = _micro_f1(_with_required(P, trial), Y)
+                if score > best + 1e-12:
+                    best, thresholds, changed = score, trial, True
+        if not changed:
+            break
+    return thresholds, best
+
+
 def _micro_f1(pred: np.ndarray, Y: np.ndarray) -> float:
     pred, gold = pred.astype(bool), Y.astype(bool)
     tp = int((pred & gold).sum())
@@ -763,6 +796,7 @@ class _ThemeFit:
     oof_proba: np.ndarray  # (n, k) calibrated, comment level
     scores: dict[str, float]  # "C=..,prior=.." -> out-of-fold score
     prior_weight: float
+    require_theme: bool = False  # every comment gets at least its most probable theme
 
 
 def _fit_theme_head(
@@ -833,6 +867,12 @@ def _fit_theme_head(
     best_c, best_w = best(list(results))
     _, proba, calibration = results[(best_c, best_w)]
     thresholds, _ = _best_thresholds(proba, Y)
+    require = False
+    if mode == "multi" and bool(Y.any(axis=1).all()) and n >= 2 * folds:
+        # every labeled comment has a theme: try "always at least one theme"
+        req_thresholds, req_score = _required_thresholds(proba, Y, thresholds)
+        if req_score > _micro_f1(proba >= thresholds, Y) + 1e-9:
+            thresholds, require = req_thresholds, True
     coef, intercept = _fit_all(*training_set(np.arange(n), best_w), best_c)
     head = ThemeClassifier(classes=list(classes), C=float(best_c), threshold=0.5,
                            calibration_folds=folds, class_weight="balanced",
@@ -844,7 +884,7 @@ def _fit_theme_head(
     head.thresholds_ = thresholds
     head.n_features_in_ = coef.shape[1]
     scores = {f"C={C:g},prior={w:g}": round(r[0], 4) for (C, w), r in results.items()}
-    return _ThemeFit(head, proba, scores, best_w)
+    return _ThemeFit(head, proba, scores, best_w, require)
 
 
 def _auto_prior_map(base: Analyzer, data: LabeledData, units: _Units,
@@ -1083,7 +1123,8 @@ def retrain(
     theme_features = None
     if opts.lexical_weight > 0:
         theme_features = SentimentFeatures(
-            LexicalFeatures(n_features=2**14, weight=opts.lexical_weight), lexicon_weight=0.0,
+            LexicalFeatures(n_features=2**14, weight=opts.lexical_weight,
+                            words=opts.lexical_words), lexicon_weight=0.0,
         ).fit(units.texts + prior_texts)
 
     def featurize(texts: list[str], vecs: np.ndarray, langs: list[str]) -> Any:
@@ -1142,6 +1183,7 @@ def retrain(
             "options": opts.to_dict(),
             "mode": mode,
             "theme_c": fit.head.C, "cv_scores": fit.scores,
+            "require_theme": fit.require_theme,
             "prior_map": {t: prior_map.get(t, t) for t in classes
                           if prior_map.get(t, t) in base.taxonomy},
             "prior_weight": fit.prior_weight,
@@ -1153,7 +1195,8 @@ def retrain(
             "labels": data.report.to_dict(),
         },
     }
-    settings = dataclasses.replace(base.settings, theme_mode=mode)
+    settings = dataclasses.replace(base.settings, theme_mode=mode,
+                                   require_theme=fit.require_theme)
     # weights are saved as float32: round them now, so a saved and reloaded model gives
     # exactly the probabilities of the returned one
     theme_head = ThemeClassifier.from_state(*fit.head.get_state())
@@ -1172,7 +1215,12 @@ def _training_metrics(fit: _ThemeFit, Y: np.ndarray, classes: list[str], mode: s
     """The cross-validated report stored with a trained model (thresholds were tuned on the
     same folds, so the theme figures are slightly optimistic)."""
     P = fit.oof_proba
-    pred = _single_pred(P) if mode == "single" else (fit.head.thresholds_ <= P).astype(np.int8)
+    if mode == "single":
+        pred = _single_pred(P)
+    elif fit.require_theme:
+        pred = _with_required(P, fit.head.thresholds_).astype(np.int8)
+    else:
+        pred = (fit.head.thresholds_ <= P).astype(np.int8)
     per_theme = _per_theme(pred.astype(bool), Y.astype(bool), classes)
     out: dict[str, Any] = {
         "cv_folds": fit.head.calibration_folds,
