@@ -247,7 +247,14 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "themes": lambda a: bench_themes(),
     "drivers": lambda a: _drivers(),
     "training": lambda a: _training(),
+    "app": lambda a: _app(),
 }
+
+
+def _app() -> list[Row]:
+    from benchmarks.app_bench import bench_app
+
+    return bench_app()
 
 
 def _training() -> list[Row]:

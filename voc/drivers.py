@@ -112,6 +112,7 @@ __all__ = [
     "SENTIMENTS",
     "bridge",
     "driver_analysis",
+    "grouped_driver_analysis",
     "join_outcome",
     "theme_matrix",
 ]
@@ -593,9 +594,14 @@ def _resample_counts(b: int, n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _bootstrap(engine: _Engine, n_boot: int, rng: np.random.Generator,
-               strata: list[int] | None = None) -> dict[str, np.ndarray] | None:
+               strata: list[int] | None = None, counts: np.ndarray | None = None
+               ) -> dict[str, np.ndarray] | None:
     """Run ``engine`` on ``n_boot`` resamples (stratified: each consecutive block of rows of
-    the sizes in ``strata`` is resampled on its own), in chunks of bounded memory."""
+    the sizes in ``strata`` is resampled on its own), in chunks of bounded memory.
+
+    ``counts`` (one per engine row): the rows are groups of identical comments of these
+    sizes; a resample of the comments is then a multinomial draw over the groups, which has
+    exactly the distribution of the row bootstrap."""
     if n_boot <= 0:
         return None
     N = engine.N
@@ -605,7 +611,11 @@ def _bootstrap(engine: _Engine, n_boot: int, rng: np.random.Generator,
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        W = np.hstack([_resample_counts(b, n, rng) for n in strata])
+        if counts is not None:
+            total = int(counts.sum())
+            W = rng.multinomial(total, counts / total, size=b).astype(np.float64)
+        else:
+            W = np.hstack([_resample_counts(b, n, rng) for n in strata])
         parts.append(engine.run(W))
         done += b
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -669,16 +679,18 @@ def _cells_for(themes: list[str], smat: pd.DataFrame | None, X: np.ndarray
 def _analyse_slice(y: np.ndarray, X: np.ndarray, themes: list[str],
                    smat: pd.DataFrame | None, *, metric: str, unit: str, names: Mapping[str, str],
                    min_support: int, n_boot: int, confidence: float,
-                   rng: np.random.Generator, equal: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
+                   rng: np.random.Generator, equal: bool, counts: np.ndarray | None = None
+                   ) -> tuple[pd.DataFrame, dict[str, Any]]:
     present = X.any(axis=0)
     themes = [t for t, ok in zip(themes, present, strict=True) if ok]
     X = X[:, present]
     cells, tau, keys = _cells_for(themes, smat, X)
-    N = len(y)
+    N = len(y) if counts is None else int(round(float(counts.sum())))
     engine = _Engine(y, X, cells, tau, equal=equal)
-    point = engine.run(np.ones((1, N)))
-    small_slice = len(y) < min_support
-    boot = None if small_slice else _bootstrap(engine, n_boot, rng)
+    point = engine.run(np.ones((1, len(y))) if counts is None
+                       else np.asarray(counts, dtype=np.float64)[None, :])
+    small_slice = min_support > N
+    boot = None if small_slice else _bootstrap(engine, n_boot, rng, counts=counts)
     metric_all = float(point["metric"][0])
     reference = float(point["reference"][0])
     n0 = int(round(point["n0"][0]))
@@ -860,6 +872,80 @@ def driver_analysis(
         "min_support": min_support, "seed": seed, "by": by, "period": period,
         "attribution_method": attribution_method, "slices": metas,
         "attribution_hidden": [m["attribution_hidden"] for m in metas],
+    })
+    return out
+
+
+def grouped_driver_analysis(
+    y: np.ndarray,
+    X: np.ndarray,
+    themes: list[str],
+    counts: np.ndarray,
+    *,
+    metric: str = "nps",
+    sentiment_matrix: pd.DataFrame | None = None,
+    theme_names: Mapping[str, str] | None = None,
+    min_support: int = 30,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """:func:`driver_analysis` of comments given as groups of identical comments (fast path).
+
+    Comments with the same row value and the same themes (and theme sentiments) contribute
+    identically to every driver figure, so a table of G distinct groups with their sizes gives
+    exactly the point estimates of the N comments, and a multinomial draw over the groups
+    resamples the comments exactly as the row bootstrap does (other random draws than
+    :func:`driver_analysis` for the same seed, same distribution). With a few thousand groups
+    for 100,000 comments this is what lets a dashboard re-run the drivers on every filter.
+
+    Args:
+        y: row value of each group (:func:`voc.metrics.row_values` of the metric; no NaN).
+        X: bool (G × K): the themes each group mentions, columns in the order of ``themes``.
+        themes: the K theme ids.
+        counts: comments per group (positive integers).
+        metric: the metric ``y`` was computed for (sets ``metric`` and ``unit``).
+        sentiment_matrix: optional bool DataFrame (G rows) with ``"<theme>:<sentiment>"``
+            columns as :func:`theme_matrix` ``(sentiment=True)`` returns, for the
+            ``theme_sentiment`` rows.
+        theme_names, min_support, n_boot, confidence, seed: as for :func:`driver_analysis`.
+
+    Returns:
+        The table :func:`driver_analysis` returns for one slice (columns
+        :data:`DRIVER_COLUMNS`, same ``attrs`` keys).
+
+    Raises:
+        VocError: unknown metric, mismatched shapes, no comments.
+    """
+    metric = _check_metric(metric)
+    y = np.asarray(y, dtype=np.float64)
+    X = np.asarray(X, dtype=bool)
+    counts = np.asarray(counts, dtype=np.float64)
+    if X.ndim != 2 or X.shape != (len(y), len(themes)) or counts.shape != y.shape:
+        raise VocError(expected="y and counts of length G and X of shape (G, len(themes))",
+                       found=f"y {y.shape}, counts {counts.shape}, X {X.shape}, "
+                             f"{len(themes)} themes",
+                       fix="build one row per group of identical comments")
+    keep = counts > 0
+    if not keep.any() or np.isnan(y[keep]).any():
+        raise VocError(expected="at least one group of comments with a row value",
+                       found="no comments" if not keep.any() else "missing row values",
+                       fix="drop the comments without a score before grouping")
+    smat = None
+    if sentiment_matrix is not None:
+        smat = sentiment_matrix.loc[keep].reset_index(drop=True)
+    block, meta = _analyse_slice(
+        y[keep], X[keep], list(themes), smat, metric=metric, unit=UNITS[metric],
+        names=dict(theme_names or {}), min_support=min_support, n_boot=n_boot,
+        confidence=confidence, rng=_seed(seed, 0), equal=False, counts=counts[keep])
+    out = block[DRIVER_COLUMNS].reset_index(drop=True)
+    n_total = int(meta["n_total"])
+    out.attrs.update({
+        "n_rows": n_total, "n_used": n_total, "n_no_text": 0, "n_missing_outcome": 0,
+        "metric": metric, "unit": UNITS[metric], "n_boot": n_boot, "confidence": confidence,
+        "min_support": min_support, "seed": seed, "by": None, "period": None,
+        "attribution_method": "regression", "slices": [meta],
+        "attribution_hidden": [meta["attribution_hidden"]],
     })
     return out
 

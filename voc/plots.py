@@ -36,7 +36,9 @@ __all__ = [
     "bridge_chart",
     "contrast_ratio",
     "driver_quadrant",
+    "journey_theme_heatmap",
     "metric_trend",
+    "score_distribution",
     "sentiment_distribution",
     "theme_sentiment_bars",
 ]
@@ -222,11 +224,13 @@ def theme_sentiment_bars(
             )
         )
     x_max = max(totals) if totals else 0
-    for name, total in zip(names, totals, strict=True):
-        fig.add_annotation(
-            x=total, y=name, text=f"{total:,}", showarrow=False, xanchor="left", xshift=4,
-            font={"size": _FONT_SIZE - 1, "color": _TEXT},
-        )
+    # one update (not one add_annotation per bar: that validates the layout each time and
+    # is ~10x slower, which the app feels on every filter change)
+    fig.update_layout(annotations=[
+        {"x": total, "y": name, "text": f"{total:,}", "showarrow": False, "xanchor": "left",
+         "xshift": 4, "font": {"size": _FONT_SIZE - 1, "color": _TEXT}}
+        for name, total in zip(names, totals, strict=True)
+    ])
     fig.update_layout(
         title={"text": title},
         barmode="stack",
@@ -761,4 +765,163 @@ def bridge_chart(
                       margin={"l": 10, "r": 10, "t": 60, "b": 140})
     fig.update_yaxes(title_text=metric + (f" ({unit})" if unit else ""))
     fig.update_xaxes(tickangle=-35)
+    return fig
+
+
+# ---------------------------------------------------------------------------------- app
+#
+# Builders for the app's dashboard; they read the tidy tables of :mod:`voc.dashboard`.
+
+_BAND_LABELS = {"detractor": "Detractors", "passive": "Passives", "promoter": "Promoters"}
+
+
+def score_distribution(
+    scores: pd.DataFrame,
+    *,
+    title: str = "Score distribution",
+) -> go.Figure:
+    """Bar chart of how many comments gave each score, coloured by score band.
+
+    Args:
+        scores: one row per score value with ``score``, ``n``, ``share`` (0..1), ``band``
+            (e.g. detractor / passive / promoter) and ``tone`` (``negative``, ``neutral``,
+            ``positive``: the band's colour in :data:`SENTIMENT_COLORS`), as
+            :func:`voc.dashboard.score_distribution` returns.
+        title: figure title.
+
+    Returns:
+        One bar trace per band (named after it, in the order of the rows), bars labelled with
+        their count; hover gives the count and share. No scores gives a figure with the
+        annotation "No scores to show".
+
+    Raises:
+        VocError: a frame without those columns.
+    """
+    if not isinstance(scores, pd.DataFrame):
+        raise VocError(expected="the DataFrame of voc.dashboard.score_distribution",
+                       found=f"a {type(scores).__name__}",
+                       fix="pass dashboard.score_distribution(index, mask)")
+    missing = [c for c in ("score", "n", "band", "tone") if c not in scores.columns]
+    if missing:
+        raise VocError(expected="a score table with score, n, band and tone columns",
+                       found=f"no column(s) {', '.join(missing)}",
+                       fix="pass dashboard.score_distribution(index, mask)")
+    if scores.empty or int(scores["n"].sum()) == 0:
+        return _empty_figure("No scores to show", title)
+    total = int(scores["n"].sum())
+    fig = go.Figure()
+    for band in dict.fromkeys(scores["band"].tolist()):
+        rows = scores[scores["band"] == band]
+        color = SENTIMENT_COLORS.get(str(rows["tone"].iloc[0]), SENTIMENT_COLORS["neutral"])
+        counts = _counts(rows["n"])
+        label = _BAND_LABELS.get(str(band), str(band).capitalize())
+        fig.add_trace(go.Bar(
+            name=label,
+            x=[f"{v:g}" for v in rows["score"].astype(float)],
+            y=counts,
+            marker={"color": color, "line": {"color": _OUTLINE, "width": 1}},
+            text=[f"{c:,}" if c else "" for c in counts],
+            textposition="outside",
+            textfont={"color": _TEXT},
+            customdata=[c / total for c in counts],
+            hovertemplate=("<b>Score %{x}</b> (" + label + ")<br>%{y:,} comments "
+                           "(%{customdata:.1%})<extra></extra>"),
+        ))
+    fig.update_layout(
+        title={"text": title}, height=340, font={"size": _FONT_SIZE}, bargap=0.2,
+        margin={"l": 10, "r": 10, "t": 70, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+    )
+    fig.update_xaxes(title_text="Score", type="category",
+                     categoryorder="array",
+                     categoryarray=[f"{v:g}" for v in scores["score"].astype(float)])
+    fig.update_yaxes(title_text="Comments", range=[0, max(_counts(scores["n"])) * 1.18],
+                     rangemode="tozero")
+    return fig
+
+
+_HEAT_VALUES = {
+    "n_comments": ("Comments", [[0.0, "#f4f6fa"], [1.0, _TOTAL_COLOR]], "{:,.0f}"),
+    "negative_share": ("Negative share", [[0.0, "#f4f6fa"], [1.0, SENTIMENT_COLORS["negative"]]],
+                       "{:.0%}"),
+}
+
+
+def journey_theme_heatmap(
+    cells: pd.DataFrame,
+    *,
+    value: str = "n_comments",
+    top: int | None = 12,
+    title: str | None = None,
+) -> go.Figure:
+    """Heatmap of journey stages (rows) × themes (columns).
+
+    Args:
+        cells: one row per (journey stage, theme) with ``journey_stage``, ``theme``,
+            ``n_comments``, ``negative_share`` and optionally ``theme_name``, as
+            :func:`voc.dashboard.journey_theme` returns.
+        value: ``"n_comments"`` (how often the theme comes up at that stage) or
+            ``"negative_share"`` (the share of those comments in which it is negative, 0..1).
+        top: show the ``top`` themes with the most comments (None: all).
+        title: figure title.
+
+    Returns:
+        One ``go.Heatmap`` trace (z = the value, with the number written in each cell, empty
+        cells left blank); hover shows the stage, theme, comments and negative share. Themes
+        run from the most mentioned (left), stages in alphabetical order. No cells gives a
+        figure with an annotation.
+
+    Raises:
+        VocError: an unknown ``value`` or a frame without those columns.
+    """
+    if value not in _HEAT_VALUES:
+        raise VocError(expected="value = 'n_comments' or 'negative_share'", found=repr(value),
+                       fix="pass value='n_comments' or value='negative_share'")
+    label, scale, fmt = _HEAT_VALUES[value]
+    title = title or f"Journey stage × theme: {label.lower()}"
+    if not isinstance(cells, pd.DataFrame):
+        raise VocError(expected="the DataFrame of voc.dashboard.journey_theme",
+                       found=f"a {type(cells).__name__}",
+                       fix="pass dashboard.journey_theme(index, mask)")
+    missing = [c for c in ("journey_stage", "theme", "n_comments", "negative_share")
+               if c not in cells.columns]
+    if missing:
+        raise VocError(expected="cells with journey_stage, theme, n_comments, negative_share",
+                       found=f"no column(s) {', '.join(missing)}",
+                       fix="pass dashboard.journey_theme(index, mask)")
+    if cells.empty:
+        return _empty_figure("No journey stages to show", title)
+    frame = cells.copy()
+    if "theme_name" not in frame.columns:
+        frame["theme_name"] = frame["theme"]
+    totals = frame.groupby("theme")["n_comments"].sum().sort_values(ascending=False,
+                                                                    kind="stable")
+    themes = totals.index.tolist()[: top if top is not None else None]
+    frame = frame[frame["theme"].isin(themes)]
+    names = dict(zip(frame["theme"], frame["theme_name"], strict=False))
+    stages = sorted(frame["journey_stage"].astype(str).unique())
+    z = frame.pivot_table(index="journey_stage", columns="theme", values=value,
+                          aggfunc="first").reindex(index=stages, columns=themes)
+    n = frame.pivot_table(index="journey_stage", columns="theme", values="n_comments",
+                          aggfunc="first").reindex(index=stages, columns=themes)
+    neg = frame.pivot_table(index="journey_stage", columns="theme", values="negative_share",
+                            aggfunc="first").reindex(index=stages, columns=themes)
+    zz = z.to_numpy(dtype=float)
+    text = [["" if pd.isna(v) else fmt.format(v) for v in row] for row in zz]
+    custom = [[[0 if pd.isna(a) else int(a), 0.0 if pd.isna(b) else float(b)]
+               for a, b in zip(ra, rb, strict=True)]
+              for ra, rb in zip(n.to_numpy(), neg.to_numpy(), strict=True)]
+    x = [str(names.get(t, t)) for t in themes]
+    fig = go.Figure(go.Heatmap(
+        z=zz, x=x, y=stages, text=text, texttemplate="%{text}", colorscale=scale,
+        zmin=0, zmax=1 if value == "negative_share" else None, customdata=custom,
+        xgap=2, ygap=2, colorbar={"title": {"text": label}},
+        hovertemplate=("<b>%{y}</b> · %{x}<br>%{customdata[0]:,} comments<br>"
+                       "negative in %{customdata[1]:.0%}<extra></extra>"),
+    ))
+    fig.update_layout(title={"text": title}, height=max(300, 44 * len(stages) + 200),
+                      font={"size": _FONT_SIZE}, margin={"l": 10, "r": 10, "t": 60, "b": 120},
+                      plot_bgcolor="#ffffff")
+    fig.update_xaxes(tickangle=-35, title_text="")
+    fig.update_yaxes(title_text="Journey stage", autorange="reversed")
     return fig
