@@ -36,7 +36,9 @@ from benchmarks import datasets as ds  # noqa: E402
 
 PER_THEME = (8, 16, 32, 64)
 SEEDS = (0, 1, 2)
-ENCODERS = ("use-multilingual-v3", "minilm-l6-v2-en", "tfidf-v1", "e5-small-multilingual")
+ENCODERS = ("use-multilingual-v3", "minilm-l6-v2-en", "tfidf-v1", "e5-small-multilingual",
+            "use-multilingual-v3+minilm-l6-v2-en",
+            "use-multilingual-v3+minilm-l6-v2-en+e5-small-multilingual")
 
 
 # ----------------------------------------------------------------------------- data
@@ -153,7 +155,90 @@ def _fmt(summary: dict[str, Any]) -> str:
             f"(macro-F1 {summary['aspect_macro_f1']:.3f}, n={summary['n_aspects']:,})")
 
 
-PARTS = ("s14", "ru", "curve", "encoders", "suggest")
+PARTS = ("s14", "ru", "curve", "encoders", "suggest", "other")
+
+
+_ASAP_POLARITY = {1: "positive", 0: "neutral", -1: "negative"}
+
+
+def _labels_asap(df: pd.DataFrame) -> pd.DataFrame:
+    """ASAP rows (one column per aspect: 1/0/-1, -2 = not mentioned) -> labeled samples."""
+    aspects = [c for c in df.columns if c not in ("index", "text", "star")]
+    themes = [";".join(f"{a}:{_ASAP_POLARITY[int(row[a])]}" for a in aspects
+                       if int(row[a]) in _ASAP_POLARITY) for _, row in df.iterrows()]
+    return pd.DataFrame({"text": df["text"].tolist(), "themes": themes})
+
+
+def _single_only(labels: pd.DataFrame) -> pd.DataFrame:
+    """The labeled rows with exactly one theme: a single-label codeframe."""
+    keep = [len([t for t in str(v).split(";") if t]) == 1 for v in labels["themes"]]
+    return labels[keep].reset_index(drop=True)
+
+
+def plain_lr_single(embed: Callable[[list[str]], np.ndarray], train: pd.DataFrame,
+                    test: pd.DataFrame) -> float:
+    """Accuracy of a multinomial logistic regression (scikit-learn defaults) on embeddings,
+    for single-label data."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = [str(v).split(";")[0].rpartition(":")[0] or str(v) for v in train["themes"]]
+    g = [str(v).split(";")[0].rpartition(":")[0] or str(v) for v in test["themes"]]
+    model = LogisticRegression(max_iter=2000).fit(embed(train["text"].tolist()), y)
+    return float(np.mean(model.predict(embed(test["text"].tolist())) == np.asarray(g)))
+
+
+def _bench_other(base: Any, embed: Callable[[list[str]], np.ndarray]) -> list[Any]:
+    """Other codeframes against the plain logistic regression: ASAP (zh, long reviews, 18
+    aspect categories with polarity; 5-fold CV) and single-label codeframes built from the
+    single-category sentences of SemEval-2014 (en, 5 themes) and SemEval-2016 (ru, 12)."""
+    from sklearn.model_selection import KFold
+
+    from benchmarks.run import Row
+
+    rows: list[Row] = []
+    try:
+        asap = _labels_asap(ds.asap_sample())
+    except ds.DatasetMissing as exc:
+        print(f"  skipped ASAP: {exc}")
+    else:
+        _warm(base, asap)
+        voc_f1, voc_acc, lr_f1, lr_acc = [], [], [], []
+        for train_i, test_i in KFold(5, shuffle=True, random_state=0).split(asap):
+            train, test = asap.iloc[train_i], asap.iloc[test_i]
+            _, summary, _ = _train_eval(base, train, test)
+            voc_f1.append(summary["micro_f1"])
+            voc_acc.append(summary["aspect_accuracy"])
+            f1, acc = plain_lr(embed, train, test)
+            lr_f1.append(f1)
+            lr_acc.append(acc)
+        rows.append(Row(
+            "training", "ASAP restaurants (zh, 300 reviews, 18 themes), 5-fold CV",
+            f"voc micro-F1 {np.mean(voc_f1):.3f}, polarity acc {np.mean(voc_acc):.3f}; "
+            f"plain LR micro-F1 {np.mean(lr_f1):.3f}, polarity acc {np.mean(lr_acc):.3f}",
+            "voc above LR", "multi-label with polarity, long reviews (mean 336 characters); "
+            "mean over folds; plain LR as in the rows above"))
+    for name, load in (("SemEval-2014 (en) single-category sentences, train -> test",
+                        lambda: (_labels_s14(ds.semeval14_restaurants("train")),
+                                 _labels_s14(ds.semeval14_restaurants("test")))),
+                       ("SemEval-2016 (ru) single-category sentences, train -> dev",
+                        lambda: (_labels_ru(ds.semeval16_ru("train")),
+                                 _labels_ru(ds.semeval16_ru("dev"))))):
+        try:
+            train, test = (_single_only(x) for x in load())
+        except ds.DatasetMissing as exc:
+            print(f"  skipped {name}: {exc}")
+            continue
+        model, summary, seconds = _train_eval(base, train, test)
+        lr_acc = plain_lr_single(embed, train, test)
+        k = len({str(v).split(";")[0].rpartition(":")[0] for v in train["themes"]})
+        rows.append(Row(
+            "training", f"{name}: single-label codeframe ({k} themes)",
+            f"voc accuracy {summary['micro_recall']:.3f} ({model.info['training']['mode']}"
+            f"-label); plain LR accuracy {lr_acc:.3f}", "voc above LR",
+            f"{len(train):,} training / {len(test):,} test sentences with exactly one "
+            "category; voc's accuracy = share of test sentences whose one predicted theme is "
+            "the gold one; plain LR: multinomial logistic regression on USE embeddings"))
+    return rows
 
 
 def bench_training(parts: tuple[str, ...] = PARTS) -> list[Any]:
@@ -181,6 +266,8 @@ def bench_training(parts: tuple[str, ...] = PARTS) -> list[Any]:
                 rows += _bench_encoders(base, s14_train, s14_test)
             if "suggest" in parts:
                 rows += _bench_suggest(base, s14_train, s14_test)
+    if "other" in parts:
+        rows += _bench_other(base, embed)
     if "ru" in parts:
         try:
             ru_train = _labels_ru(ds.semeval16_ru("train"))

