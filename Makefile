@@ -45,7 +45,16 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check voc app.py app_pages tests benchmarks
 
-bench: $(STAMP)
+# Benchmark-only packages (BERTopic baseline); never in requirements.txt, tests don't need them.
+BENCH_STAMP := $(VENV)/.bench-installed
+BERTOPIC := bertopic==0.17.4
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(BERTOPIC)
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 # Rebuild the shipped default model from the project's seed data (+ permitted public data

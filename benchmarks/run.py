@@ -248,7 +248,14 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "drivers": lambda a: _drivers(),
     "training": lambda a: _training(),
     "app": lambda a: _app(),
+    "discovery": lambda a: _discovery(),
 }
+
+
+def _discovery() -> list[Row]:
+    from benchmarks.discovery_bench import bench_discovery
+
+    return bench_discovery()
 
 
 def _app() -> list[Row]:

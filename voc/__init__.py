@@ -37,6 +37,12 @@ _EXPORTS = {
     "bridge": "voc.drivers",
     "join_outcome": "voc.drivers",
     "metric_value": "voc.metrics",
+    "discover": "voc.discovery",
+    "discover_themes": "voc.discovery",
+    "Discovery": "voc.discovery",
+    "ThemeDiscoverer": "voc.discovery",
+    "emerging_themes": "voc.emerging",
+    "promote": "voc.promote",
     "nps": "voc.metrics",
     "read_labels": "voc.training",
     "retrain": "voc.training",
@@ -54,12 +60,14 @@ __all__ = [
     "Analyzer",
     "AnalyzerSettings",
     "ColumnMapping",
+    "Discovery",
     "InputFileError",
     "ModelError",
     "SentimentClassifier",
     "Taxonomy",
     "Theme",
     "ThemeClassifier",
+    "ThemeDiscoverer",
     "TrainingOptions",
     "ValidationError",
     "ValidationReport",
@@ -67,13 +75,17 @@ __all__ = [
     "__version__",
     "bridge",
     "classify",
+    "discover",
+    "discover_themes",
     "driver_analysis",
+    "emerging_themes",
     "evaluate",
     "get_embedder",
     "infer_mapping",
     "join_outcome",
     "metric_value",
     "nps",
+    "promote",
     "read_feedback",
     "read_labels",
     "retrain",
@@ -83,12 +95,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from voc.discovery import Discovery, ThemeDiscoverer, discover, discover_themes
     from voc.drivers import bridge, driver_analysis, join_outcome
     from voc.embeddings import get_embedder
+    from voc.emerging import emerging_themes
     from voc.errors import InputFileError, ModelError, ValidationError, VocError
     from voc.io import read_feedback, write_table
     from voc.metrics import metric_value, nps
     from voc.pipeline import AnalysisResult, Analyzer, AnalyzerSettings, classify
+    from voc.promote import promote
     from voc.schema import ColumnMapping, ValidationReport, infer_mapping, validate
     from voc.sentiment import SentimentClassifier
     from voc.taxonomy import Taxonomy, Theme

@@ -613,6 +613,199 @@ def suggest(
                "row; fill in 'themes' and 'sentiment', then run voc train).")
 
 
+def _discover_input(input: Path, *, model: str, text_col: str | None, id_col: str | None,
+                    date_col: str | None, sheet: str | None, quiet: bool) -> tuple[Any, Any]:
+    """(analyzer, analysis result) of a feedback export, with a progress bar."""
+    from voc.io import read_feedback
+    from voc.pipeline import Analyzer
+
+    raw = read_feedback(input, sheet=sheet)
+    for option, column in (("--text-col", text_col), ("--id-col", id_col),
+                           ("--date-col", date_col)):
+        if column is not None and column not in raw.columns:
+            raise VocError(expected=f"a column named {column!r} (from {option})",
+                           found=f"no such column; the columns are "
+                                 f"{', '.join(map(str, raw.columns[:30]))}",
+                           fix=f"pass {option} with one of those names (names are "
+                               "case-sensitive)")
+    analyzer = Analyzer.load(model)
+    result = _analyze_with_progress(analyzer, raw, quiet=quiet, text_col=text_col,
+                                    id_col=id_col, date_col=date_col)
+    return analyzer, result
+
+
+@app.command()
+def discover(
+    input: Annotated[Path, typer.Argument(help="Feedback export: CSV, XLSX, JSON, JSONL, "
+                                          "Parquet.", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="One row per sentence "
+                                         "(doc_id, sentence_id, sentence, cluster, "
+                                         "cluster_label, ...); the cluster table goes to "
+                                         "OUTPUT's name + .clusters.")],
+    all_sentences: Annotated[bool, typer.Option("--all", help="Cluster every sentence, not "
+                                                "only those without a theme.")] = False,
+    n_themes: Annotated[int | None, typer.Option("--n-themes", help="Number of clusters "
+                                                 "(default: chosen by voc).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (same data + seed → same "
+                                      "clusters).")] = 0,
+    model: Annotated[str, typer.Option(help="Model name or directory.")] = "default",
+    text_col: Annotated[str | None, typer.Option(help="Column with the comment text.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Column with a unique row id.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Discover themes: cluster sentences, label the clusters, show quotes."""
+    from voc.discovery import discover as run_discover
+    from voc.io import write_table
+
+    clusters_out = output.with_name(f"{output.stem}.clusters{output.suffix}")
+    try:
+        analyzer, result = _discover_input(input, model=model, text_col=text_col,
+                                           id_col=id_col, date_col=None, sheet=sheet,
+                                           quiet=quiet)
+        found = run_discover(result, only_unassigned=not all_sentences, n_themes=n_themes,
+                             seed=seed, analyzer=analyzer)
+        write_table(found.sentences, output)
+        write_table(found.clusters, clusters_out)
+    except VocError as exc:
+        _fail(exc)
+        return
+    info = found.info
+    excluded = (f"; {info['n_excluded_assigned']:,} already carry a theme (use --all to "
+                "include them)" if info["n_excluded_assigned"] else "")
+    typer.echo(f"Clustered {info['n_clustered']:,} of {info['n_sentences']:,} sentences"
+               f"{excluded} into {info['n_clusters']} clusters "
+               f"({'given' if n_themes else 'chosen by voc'}; seed {seed}).")
+    for r in found.clusters.head(10).itertuples():
+        typer.echo(f"  {r.cluster:>3}  {r.share:6.1%}  {r.label}  (nearest theme: "
+                   f"{r.nearest_theme_name}, {r.nearest_theme_similarity:.2f})")
+    if len(found.clusters) > 10:
+        typer.echo(f"  ... and {len(found.clusters) - 10} more")
+    typer.echo(f"Wrote {output} ({len(found.sentences):,} sentences) and {clusters_out}.")
+
+
+@app.command()
+def emerging(
+    input: Annotated[Path, typer.Argument(help="Feedback export with a date column.",
+                                          show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="One row per theme and "
+                                         "cluster with its rise; the format follows the "
+                                         "extension.")],
+    date_col: Annotated[str | None, typer.Option(help="Column with the date (default: "
+                                                 "inferred).")] = None,
+    recent: Annotated[str, typer.Option(help="Recent period: the last 30d, 4w, 3m, 1y up to "
+                                        "the latest date, or an ISO date (from then on).")
+                      ] = "30d",
+    baseline: Annotated[str | None, typer.Option(help="Baseline: a span before the recent "
+                                                 "period (e.g. 90d) or an ISO start date; "
+                                                 "default: everything earlier.")] = None,
+    unassigned_only: Annotated[bool, typer.Option(
+        "--unassigned-only", help="Cluster only the sentences without a theme.")] = False,
+    no_clusters: Annotated[bool, typer.Option("--no-clusters", help="Test taxonomy themes "
+                                              "only.")] = False,
+    min_support: Annotated[int, typer.Option(help="Recent comments a row needs to be "
+                                             "flagged.")] = 5,
+    alpha: Annotated[float, typer.Option(help="False-discovery rate (Benjamini–Hochberg).")
+                     ] = 0.05,
+    seed: Annotated[int, typer.Option(help="Random seed of the clustering.")] = 0,
+    model: Annotated[str, typer.Option(help="Model name or directory.")] = "default",
+    text_col: Annotated[str | None, typer.Option(help="Column with the comment text.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Column with a unique row id.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Flag themes and clusters whose share of comments rose in the recent period."""
+    from voc.emerging import emerging_themes
+    from voc.io import write_table
+
+    try:
+        analyzer, result = _discover_input(input, model=model, text_col=text_col,
+                                           id_col=id_col, date_col=date_col, sheet=sheet,
+                                           quiet=quiet)
+        table = emerging_themes(result, recent=recent, baseline=baseline,
+                                clusters=not no_clusters, only_unassigned=unassigned_only,
+                                min_support=min_support, alpha=alpha, seed=seed,
+                                analyzer=analyzer)
+        write_table(table, output)
+    except VocError as exc:
+        _fail(exc)
+        return
+    a = table.attrs
+    typer.echo(f"Recent {a['recent_start']}..{a['recent_end']}: {a['n_recent_total']:,} "
+               f"comments; baseline {a['baseline_start']}..{a['baseline_end']}: "
+               f"{a['n_baseline_total']:,} comments.")
+    skipped = [f"{a[k]:,} {what}" for k, what in (("n_no_text", "without text"),
+                                                   ("n_no_date", "without a date"),
+                                                   ("n_outside", "outside both periods"))
+               if a.get(k)]
+    if skipped:
+        typer.echo(f"Not compared: {', '.join(skipped)} (of {a['n_rows']:,} rows).")
+    flagged = table[table["emerging"]]
+    if flagged.empty:
+        typer.echo(f"No theme or cluster rose beyond chance (FDR {alpha:g}, at least "
+                   f"{min_support} recent comments).")
+    else:
+        typer.echo(f"{len(flagged)} emerging (FDR {alpha:g}):")
+        for r in flagged.itertuples():
+            quote = str(r.quotes).split("\n")[0] if r.quotes else ""
+            what = f" — new: {r.new_keywords}" if r.new_keywords else ""
+            typer.echo(f"  {r.kind} {r.name}: {r.share_baseline:.1%} → {r.share_recent:.1%} "
+                       f"({r.rise_points:+.1f} pp, q={r.q_value:.2g}){what}")
+            if quote:
+                typer.echo(f"      e.g. \"{quote}\"")
+    typer.echo(f"Wrote {output} ({len(table):,} rows).")
+
+
+@app.command()
+def promote(
+    input: Annotated[Path, typer.Argument(help="The feedback export voc discover ran on.",
+                                          show_default=False)],
+    cluster: Annotated[int, typer.Option(help="The cluster id to promote (from voc "
+                                         "discover with the same options and seed).")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Model folder for the new version (default: "
+        "$VOC_HOME/models/<base name>-promoted).")] = None,
+    theme_id: Annotated[str | None, typer.Option(help="Id of the new theme (default: from "
+                                                 "the cluster label).")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name of the new theme.")] = None,
+    labels: Annotated[Path | None, typer.Option(help="Labeled samples for the existing "
+                                                "themes (default: the base taxonomy's "
+                                                "examples).")] = None,
+    all_sentences: Annotated[bool, typer.Option("--all", help="As for voc discover.")
+                             ] = False,
+    n_themes: Annotated[int | None, typer.Option("--n-themes", help="As for voc discover.")
+                        ] = None,
+    seed: Annotated[int, typer.Option(help="As for voc discover.")] = 0,
+    base: Annotated[str, typer.Option(help="Model to extend (name or directory).")
+                    ] = "default",
+    text_col: Annotated[str | None, typer.Option(help="Column with the comment text.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Column with a unique row id.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the final line.")] = False,
+) -> None:
+    """Turn a discovered cluster into a new theme and retrain (saved as a new version)."""
+    from voc.discovery import discover as run_discover
+    from voc.promote import promote as run_promote
+    from voc.registry import workspace_models_dir
+
+    try:
+        analyzer, result = _discover_input(input, model=base, text_col=text_col,
+                                           id_col=id_col, date_col=None, sheet=sheet,
+                                           quiet=quiet)
+        found = run_discover(result, only_unassigned=not all_sentences, n_themes=n_themes,
+                             seed=seed, analyzer=analyzer)
+        out_dir = output or workspace_models_dir() / f"{Path(base).name}-promoted"
+        new = run_promote(analyzer, found, cluster=cluster, theme_id=theme_id, name=name,
+                          labels=labels, dataset=input.name, save_to=out_dir,
+                          progress=None if quiet else lambda msg: typer.echo(f"  {msg}"))
+    except VocError as exc:
+        _fail(exc)
+        return
+    rec = new.info["training"]["promoted"]
+    typer.echo(f"Added theme {rec['theme']!r} ({rec['name']}) from cluster {cluster} "
+               f"({rec['n_examples']} examples); saved {new.info.get('path')}")
+
+
 models_app = typer.Typer(help="List, inspect and activate saved model versions.",
                          no_args_is_help=True)
 app.add_typer(models_app, name="models")

@@ -30,12 +30,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from voc.pipeline import AnalysisResult
 
 __all__ = [
+    "CLUSTER_COLORS",
     "SENTIMENT_COLORS",
     "SENTIMENT_ORDER",
     "attribution_waterfall",
     "bridge_chart",
+    "cluster_map",
     "contrast_ratio",
     "driver_quadrant",
+    "emerging_bars",
     "journey_theme_heatmap",
     "metric_trend",
     "score_distribution",
@@ -924,4 +927,119 @@ def journey_theme_heatmap(
                       plot_bgcolor="#ffffff")
     fig.update_xaxes(tickangle=-35, title_text="")
     fig.update_yaxes(title_text="Journey stage", autorange="reversed")
+    return fig
+
+
+# ---------------------------------------------------------------------- discovery figures
+
+#: Qualitative palette for clusters (Okabe–Ito, colour-blind safe); cycles past 8 clusters,
+#: so the hover text and legend always name the cluster.
+CLUSTER_COLORS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
+                                   "#D55E00", "#F0E442", "#000000")
+_RISE_COLOR = "#d1495b"  # flagged rises: 4.4:1 on white
+_FLAT_COLOR = "#b0b7c3"  # not flagged
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(str(text), width)) or ""
+
+
+def cluster_map(discovery_or_points: Any, *, max_points: int = 5_000,
+                title: str = "Discovered themes (2-D projection)") -> go.Figure:
+    """Scatter of sentences in 2-D, coloured by cluster (one legend entry per cluster).
+
+    Args:
+        discovery_or_points: a :class:`voc.discovery.Discovery` (projected with its
+            :meth:`~voc.discovery.Discovery.projection`: PCA of the embeddings, a seeded
+            sample of at most ``max_points`` sentences) or a DataFrame with ``x, y, cluster,
+            cluster_label`` and optionally ``sentence``.
+        max_points: sentences drawn at most.
+        title: figure title.
+
+    The axes are the first two principal components of the sentence embeddings (unitless);
+    clusters that overlap in 2-D may still be apart in the full space.
+    """
+    if isinstance(discovery_or_points, pd.DataFrame):
+        points = discovery_or_points
+    elif hasattr(discovery_or_points, "projection"):
+        points = discovery_or_points.projection(max_points=max_points)
+    else:
+        raise VocError(expected="a Discovery or a DataFrame with x, y, cluster, cluster_label",
+                       found=type(discovery_or_points).__name__,
+                       fix="pass voc.discovery.discover(...) or its projection()")
+    missing = [c for c in ("x", "y", "cluster", "cluster_label") if c not in points.columns]
+    if missing:
+        raise VocError(expected="columns x, y, cluster, cluster_label",
+                       found=f"missing {missing}", fix="pass Discovery.projection()")
+    if points.empty:
+        return _empty_figure("No clustered sentences", title)
+    fig = go.Figure()
+    for i, (cluster, part) in enumerate(points.groupby("cluster", sort=True)):
+        label = str(part["cluster_label"].iloc[0])
+        hover = [_wrap(s) for s in part.get("sentence", pd.Series([""] * len(part)))]
+        fig.add_trace(go.Scattergl(
+            x=part["x"], y=part["y"], mode="markers", name=f"{cluster}: {label}",
+            marker={"size": 6, "opacity": 0.75, "color": CLUSTER_COLORS[i % len(
+                CLUSTER_COLORS)], "line": {"width": 0.5, "color": _OUTLINE}},
+            text=hover,
+            hovertemplate=f"<b>cluster {cluster}: {label}</b><br>%{{text}}<extra></extra>",
+        ))
+    fig.update_layout(title={"text": title}, height=560, font={"size": _FONT_SIZE},
+                      plot_bgcolor="#ffffff", legend={"title": {"text": "Cluster"}},
+                      margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    fig.update_xaxes(title_text="component 1", showgrid=False, zeroline=False)
+    fig.update_yaxes(title_text="component 2", showgrid=False, zeroline=False)
+    return fig
+
+
+def emerging_bars(emerging: pd.DataFrame, *, top: int = 15,
+                  title: str = "Emerging themes: rise in share of comments") -> go.Figure:
+    """Horizontal bars of the rise (percentage points, recent − baseline) with 95% intervals.
+
+    Args:
+        emerging: the table of :func:`voc.emerging.emerging_themes`.
+        top: rows shown: the flagged ones, then the largest other rises.
+        title: figure title.
+
+    Flagged rows are red and marked "▲ emerging" in their label; the others grey. The hover
+    shows both shares, the q-value and the new keywords.
+    """
+    need = ["kind", "name", "rise_points", "share_recent", "share_baseline", "emerging"]
+    missing = [c for c in need if c not in emerging.columns]
+    if missing:
+        raise VocError(expected=f"the emerging_themes table (columns {need})",
+                       found=f"missing {missing}", fix="pass voc.emerging.emerging_themes(...)")
+    if emerging.empty:
+        return _empty_figure("Nothing to compare", title)
+    rows = emerging.sort_values(["emerging", "rise_points"], ascending=[False, False],
+                                kind="stable").head(top)
+    rows = rows.iloc[::-1]  # largest at the top
+    labels = [f"{'▲ ' if e else ''}{k}: {n}" for k, n, e in
+              zip(rows["kind"], rows["name"], rows["emerging"], strict=True)]
+    colors = [_RISE_COLOR if e else _FLAT_COLOR for e in rows["emerging"]]
+    error = None
+    if {"rise_ci_low", "rise_ci_high"} <= set(rows.columns):
+        error = {"type": "data", "symmetric": False,
+                 "array": (rows["rise_ci_high"] - rows["rise_points"]).tolist(),
+                 "arrayminus": (rows["rise_points"] - rows["rise_ci_low"]).tolist(),
+                 "color": _OUTLINE, "thickness": 1}
+    custom = list(zip(rows["share_baseline"], rows["share_recent"],
+                      rows.get("q_value", pd.Series([float("nan")] * len(rows))),
+                      [_wrap(x, 50) for x in rows.get("new_keywords", [""] * len(rows))],
+                      strict=True))
+    fig = go.Figure(go.Bar(
+        x=rows["rise_points"], y=labels, orientation="h", marker={
+            "color": colors, "line": {"color": _OUTLINE, "width": 1}},
+        error_x=error, customdata=custom,
+        hovertemplate=("<b>%{y}</b><br>%{customdata[0]:.1%} → %{customdata[1]:.1%} "
+                       "(%{x:+.1f} pp)<br>q = %{customdata[2]:.3g}<br>new: %{customdata[3]}"
+                       "<extra></extra>"),
+    ))
+    fig.update_layout(title={"text": title}, height=max(280, 34 * len(rows) + 140),
+                      font={"size": _FONT_SIZE}, plot_bgcolor="#ffffff", showlegend=False,
+                      margin={"l": 10, "r": 20, "t": 60, "b": 50})
+    fig.update_xaxes(title_text="rise in share of comments (percentage points, 95% CI)",
+                     zeroline=True, zerolinecolor=_OUTLINE)
     return fig
